@@ -1,0 +1,66 @@
+"""Chinese text normalisation shared by ingest and query time.
+
+`fold()` gives a comparison key: full-width ASCII to half-width, traditional to simplified,
+bracket and dash variants unified, whitespace removed. Display text is never folded; only keys.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+
+# Brackets and punctuation that documents write in several ways.
+_PUNCT = str.maketrans({
+    "(": "（", ")": "）", "〔": "〔", "[": "〔", "]": "〕", "【": "〔", "】": "〕",
+    ",": "，", ";": "；", ":": "：", "?": "？", "!": "！",
+    "—": "-", "–": "-", "－": "-", "~": "-", "～": "-",
+    "“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
+    "　": " ",
+})
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width ASCII letters/digits to half-width (NFKC would also touch CJK punctuation)."""
+    return "".join(chr(ord(c) - 0xFEE0) if "！" <= c <= "～" and c.isalnum() else c for c in text)
+
+
+@functools.lru_cache(maxsize=65536)
+def t2s(text: str) -> str:
+    return _T2S.convert(text)
+
+
+def clean_text(text: str) -> str:
+    """Display-safe cleanup: NFC, no control characters, unified newlines."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+
+
+def fold(text: str) -> str:
+    """Comparison key: half-width digits/letters, simplified, one bracket style, no spaces."""
+    text = t2s(to_halfwidth(text)).translate(_PUNCT)
+    return re.sub(r"\s+", "", text).lower()
+
+
+def cn_to_int(text: str) -> int | None:
+    """二十四 -> 24, 十 -> 10, 一百零三 -> 103, 24 -> 24; None when not a number."""
+    text = to_halfwidth(text.strip())
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
+        return None
+    total, digit = 0, None
+    for c in text:
+        if c in _CN_DIGITS:
+            digit = _CN_DIGITS[c]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNITS[c]
+            digit = None
+    return total + (digit or 0)
