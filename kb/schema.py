@@ -55,6 +55,7 @@ class Document:
     dates: dict[str, str] = field(default_factory=dict)    # 通过 / 修订 / 施行 -> YYYY-MM-DD
     cites: list[dict] = field(default_factory=list)        # [{"title": "…", "doc_number": "云政办发〔2024〕22号"}]
     implements: str = ""     # title of the document this one implements (贯彻落实《…》)
+    notice_title: str = ""   # "…关于印发X的通知" when the document came wrapped in a notice
     clause_count: int = 0
 
 

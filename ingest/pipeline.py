@@ -1,0 +1,44 @@
+"""One file -> Document + Clauses: read, clean, facts, outline, extract."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ingest.clean import clean
+from ingest.extract import extract_mentions, extract_targets, parse_responsibility
+from ingest.meta import extract_facts
+from ingest.outline import outline, split_long
+from ingest.read import read_bytes
+from kb.schema import Clause, Document, InputError
+
+
+def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> tuple[Document, list[Clause]]:
+    raw = read_bytes(data, filename, max_bytes=max_bytes)
+    lines = clean(raw)
+    doc_id = Path(filename).stem
+    facts = extract_facts(raw, lines, fallback_title=doc_id)
+    raw_clauses = outline(lines, facts.title, facts.notice_title)
+    if not raw_clauses:
+        raise InputError(f"{filename}: 没有可索引的正文内容")
+    clauses: list[Clause] = []
+    for rc in raw_clauses:
+        text = rc.text
+        resp = parse_responsibility(text)
+        body = text[:resp.span[0]] + text[resp.span[1]:] if resp else text
+        parts = split_long(text)
+        for n, part in enumerate(parts, start=1 if len(parts) > 1 else 0):
+            clauses.append(Clause(
+                doc_id=doc_id, clause_id=rc.clause_id, path=rc.path, text=part, part=n, title=rc.title,
+                units=list(resp.units) if resp else [],
+                units_raw=list(resp.units_raw) if resp else [],
+                lead_units=list(resp.lead) if resp else [],
+                mentions=extract_mentions(body),
+                targets=extract_targets(part),
+            ))
+    document = Document(
+        doc_id=doc_id, title=facts.title, source=filename, sha256=hashlib.sha256(data).hexdigest(),
+        doc_number=facts.doc_number, issuer=facts.issuer, written_date=facts.written_date,
+        published_date=facts.published_date, kind=facts.kind, level=facts.level, dates=facts.dates,
+        cites=facts.cites, implements=facts.implements, notice_title=facts.notice_title,
+        clause_count=len(raw_clauses))
+    return document, clauses

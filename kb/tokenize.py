@@ -1,0 +1,46 @@
+"""jieba tokens for BM25 and question analysis, with a user dictionary of units and policy terms."""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from pathlib import Path
+
+import jieba
+
+from kb.textnorm import fold
+
+DATA = Path(__file__).parent / "data"
+
+# Words that carry no topic: question words, particles, generic policy verbs.
+STOPWORDS = frozenset("""
+的 了 和 与 及 或 等 是 在 对 由 为 把 被 将 从 到 向 以 于 按 按照 要 要求 有 有关 哪些 哪个 哪 什么 怎么 怎样
+如何 多少 几 几个 谁 吗 呢 吧 啊 呀 么 请问 请 问 一下 一些 一个 这个 那个 这 那 其 它 他 她 我 我们 你 你们
+相关 方面 情况 内容 具体 主要 关于 什么样 负责 单位 任务 工作 规定 提出 包括 哪几个 哪几 几项 多大 何时 时候
+什么时候 应当 应该 可以 需要 进行 开展 实施 推进 推动 做 做好 干 干啥 啥 咋 呢 之 中 上 下 里 个 项 条 款
+""".split())
+_PUNCT = re.compile(r"^[\W_]+$")
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba() -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    words = set()
+    terms = DATA / "terms.txt"
+    if terms.exists():
+        words.update(w.strip() for w in terms.read_text(encoding="utf-8").splitlines() if w.strip())
+    try:
+        from kb.units import all_names
+        words.update(all_names())
+    except ImportError:     # the gazetteer is optional for tokenising
+        pass
+    for w in sorted(words):
+        tok.add_word(fold(w), freq=50000)
+    return tok
+
+
+def tokens(text: str) -> list[str]:
+    """Folded search tokens (jieba search mode), stopwords and punctuation removed."""
+    return [t for t in _jieba().lcut_for_search(fold(text))
+            if t.strip() and t not in STOPWORDS and not _PUNCT.match(t)]
