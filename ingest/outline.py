@@ -107,7 +107,8 @@ def _law_outline(lines: list[str], title: str) -> list[RawClause]:
         if division and not article:
             kind = division[2]
             divisions = {k: v for k, v in divisions.items() if "编章节".index(k) < "编章节".index(kind)}
-            divisions[kind] = f"{division[1]} {re.sub(r'\s+', '', division[3])}".strip()
+            name = re.sub(r"\s+", "", division[3])
+            divisions[kind] = f"{division[1]} {name}".strip()
             if current is not None and current.lines:
                 clauses.append(current)
             current = None

@@ -7,6 +7,7 @@ readers ignore (they keep to the manifest's ids) and the next run deletes.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -52,9 +53,24 @@ class Snapshot:
             bm25.index([t or ["∅"] for t in tokens], show_progress=False)
         return cls(generation, documents, clauses, vector_ids, tokens, bm25)
 
-    @property
+    @functools.cached_property
     def index_of(self) -> dict[str, int]:
         return {vid: i for i, vid in enumerate(self.vector_ids)}
+
+    @functools.cached_property
+    def doc_freq(self) -> dict[str, int]:
+        """token -> number of clauses containing it (for idf weights at answer time)."""
+        df: dict[str, int] = {}
+        for toks in self.tokens:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        return df
+
+    @functools.cached_property
+    def corpus_text(self) -> str:
+        """All titles and clause texts, folded: "does the knowledge base mention X at all"."""
+        from kb.textnorm import fold
+        return fold("\n".join([d.title for d in self.documents.values()] + [c.text for c in self.clauses]))
 
     def keyword_scores(self, query_tokens: list[str]) -> np.ndarray:
         if self.bm25 is None or not query_tokens:

@@ -1,0 +1,179 @@
+"""`kb` command line: ingest, ask, units, targets, check, serve, eval."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from kb.config import REPO_ROOT
+from kb.schema import Answer, InputError
+
+
+def _open_kb(args):
+    from kb.api import KnowledgeBase
+    return KnowledgeBase.open(args.data_dir)
+
+
+def _print_json(obj, stream=sys.stdout):
+    stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    stream.flush()
+
+
+def cmd_ingest(args) -> int:
+    from tqdm import tqdm
+    kb = _open_kb(args)
+    paths = args.paths or [REPO_ROOT / "corpus"]
+    bar = tqdm(total=0, unit="条", disable=args.quiet, file=sys.stderr)
+
+    def progress(done: int, total: int, what: str):
+        bar.total = total
+        bar.n = done
+        bar.set_description(what[:30])
+        bar.refresh()
+
+    report = kb.ingest(paths, progress)
+    bar.close()
+    docs = len(kb.documents())
+    print(f"文档 {docs} 篇（新增或更新 {len(report.added)}，未变 {len(report.unchanged)}，删除 {len(report.removed)}）；"
+          f"条款 {len(kb.clauses())} 条，本次向量化 {report.clauses} 条；用时 {report.seconds:.1f} 秒")
+    for name, reason in report.rejected.items():
+        print(f"未导入 {name}：{reason}", file=sys.stderr)
+    return 1 if report.rejected and not (report.added or report.unchanged) else 0
+
+
+def _print_answer(ans: Answer):
+    print(ans.answer)
+    if ans.responsible_units:
+        print("责任单位：" + "、".join(ans.responsible_units))
+    for c in ans.citations:
+        quote = c.quote if len(c.quote) <= 160 else c.quote[:160] + "…"
+        print(f"\n[{c.n}] 《{c.doc_title}》{c.doc_number} {c.clause_id}\n    {c.section}\n    “{quote}”")
+
+
+def cmd_ask(args) -> int:
+    kb = _open_kb(args)
+    if args.jsonl:
+        for line in sys.stdin:
+            question = line.rstrip("\n")
+            if not question.strip():
+                continue
+            try:
+                _print_json(kb.ask(question).to_dict())
+            except InputError as e:
+                _print_json({"question": question, "error": str(e)})
+        return 0
+    question = " ".join(args.question)
+    try:
+        ans = kb.ask(question)
+    except InputError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    if args.json:
+        _print_json(ans.to_dict())
+    else:
+        _print_answer(ans)
+    return 0
+
+
+def _write_rows(rows: list[dict], fmt: str):
+    if fmt == "json":
+        _print_json(rows)
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["empty"])
+        writer.writeheader()
+        writer.writerows({k: "、".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows)
+    else:
+        for r in rows:
+            print("\t".join("、".join(v) if isinstance(v, list) else str(v) for v in r.values()))
+
+
+def cmd_units(args) -> int:
+    kb = _open_kb(args)
+    if args.unit:
+        try:
+            name, clauses = kb.unit_tasks(args.unit)
+        except InputError as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
+        rows = [{"unit": name, "doc_id": c.doc_id, "clause_id": c.clause_id, "title": c.title,
+                 "section": c.section, "units": c.units} for c in clauses]
+    else:
+        rows = [{"doc_id": c.doc_id, "clause_id": c.clause_id, "title": c.title, "units": c.units}
+                for c in kb._first_parts(c for c in kb.clauses() if c.units)]
+    _write_rows(rows, args.format)
+    return 0
+
+
+def cmd_targets(args) -> int:
+    kb = _open_kb(args)
+    rows = [{"doc_id": c.doc_id, "clause_id": c.clause_id, **asdict(t)} for c, t in kb.targets()]
+    _write_rows(rows, args.format)
+    return 0
+
+
+def cmd_check(args) -> int:
+    problems = _open_kb(args).check()
+    for p in problems:
+        print(p)
+    if not problems:
+        print("一致：条款、向量与关键词索引相符")
+    return 1 if problems else 0
+
+
+def cmd_serve(args) -> int:
+    from app.web import serve
+    kb = _open_kb(args)
+    serve(kb, kb.settings)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from eval.run import main as eval_main
+    return eval_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kb", description="楚雄州职业教育政策知识库")
+    p.add_argument("--data-dir", default=None, help="索引目录（默认 $KB_DATA_DIR 或 data/）")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="导入文档（默认 corpus/）")
+    s.add_argument("paths", nargs="*")
+    s.add_argument("-q", "--quiet", action="store_true")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("ask", help="提问")
+    s.add_argument("question", nargs="*")
+    s.add_argument("--json", action="store_true", help="输出回答对象（JSON）")
+    s.add_argument("--jsonl", action="store_true", help="从标准输入逐行读问题，逐行输出 JSON")
+    s.set_defaults(func=cmd_ask)
+
+    for name, func, helptext in (("units", cmd_units, "责任单位矩阵或某单位的任务"), ("targets", cmd_targets, "目标指标")):
+        s = sub.add_parser(name, help=helptext)
+        if name == "units":
+            s.add_argument("--unit", help="单位名称（可用简称）")
+        fmt = s.add_mutually_exclusive_group()
+        fmt.add_argument("--json", dest="format", action="store_const", const="json")
+        fmt.add_argument("--csv", dest="format", action="store_const", const="csv")
+        s.set_defaults(func=func, format="text")
+
+    sub.add_parser("check", help="检查条款、向量和关键词索引是否一致").set_defaults(func=cmd_check)
+    sub.add_parser("serve", help="启动网页应用").set_defaults(func=cmd_serve)
+    s = sub.add_parser("eval", help="在标准问题集上评测（参数传给 python -m eval）")
+    s.add_argument("rest", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "ask" and not args.jsonl and not args.question:
+        build_parser().error("ask 需要一个问题，或使用 --jsonl 从标准输入读取")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

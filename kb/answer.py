@@ -1,0 +1,394 @@
+"""Question -> Answer with verbatim, numbered citations.
+
+Structured questions are answered from the facts extracted at ingest (责任单位, mentions, document
+facts, heading structure), completely and exactly; everything else gets an extractive answer: the
+sentences of the best clauses that answer it. The system abstains when the knowledge base holds
+no support: the question's key terms are not covered by the best clause, it names a place the
+documents never mention, or it asks for a figure the best sentence does not give.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from kb import units as unit_db
+from kb.retrieve import document_scope, superseded
+from kb.schema import Answer, Citation, Clause, Document, InputError, ScoredClause
+from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
+from kb.tokenize import tokens
+
+# Question cues. They select the answering mechanism, never an answer.
+_WHO = re.compile(r"由哪些|哪些单位|哪个单位|哪些部门|哪个部门|哪家单位|谁负责|谁来|由谁|责任单位|负责单位|牵头单位|归谁|谁管|谁牵头|谁抓")
+_TASKS = re.compile(r"负责|任务|要做|做什么|干什么|干啥|职责|承担|工作|参与|做哪些|管什么|有哪些事|事项|分工")
+_MENTION = re.compile(r"涉及|提到|提及|出现|点名|相关")
+_META = {
+    "doc_number": re.compile(r"文号|发文字号|字号|文件号"),
+    "written_date": re.compile(r"成文日期|成文时间|印发日期|印发时间|什么时候印发|何时印发|哪天印发|签发|哪天出台|什么时候出台|何时出台|制定日期|落款"),
+    "published_date": re.compile(r"发布日期|发布时间|公开日期|什么时候发布|何时发布|哪天发布|什么时候公开|上网"),
+    "issuer": re.compile(r"发布机构|印发机构|发文机关|发文单位|哪个部门印发|谁印发|谁发布|谁发的|哪个单位印发|由谁印发|制定机关|哪个机关|谁制定|谁出台"),
+    "implements": re.compile(r"(贯彻|落实|依据|根据|实施)[^，。]*(哪个|什么|哪份|哪一个)[^，。]*(文件|方案|通知)|上位文件|省级文件|哪个省|省里"),
+    "title": re.compile(r"标题|文件名称|全称|文件名|叫什么"),
+}
+_NUMBER = re.compile(r"多少|几个|几所|几项|几家|几种|几万|几成|比例|百分之|%|数量|规模|多大|目标|比重|占比|不低于|不少于|不超过")
+_WHEN = re.compile(r"什么时候|何时|哪一年|哪年|几年|截至|期限|时限|到什么时候|多长时间|多久|时间节点|哪一天|年底|起")
+_LIST = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两\d]+[个所项家条类种]|包括|分别|指谁|指哪|是谁|有哪|都有|名单|列举|是什么|指什么|什么意思|含义|内容")
+_FOLLOWUP = re.compile(r"^(那|那么|那它|它|其|该|这|此|还有|另外|然后)|[它其该此这]|呢[？?]?$")
+_QUANTITY = re.compile(r"\d+(\.\d+)?\s*(万|千|百)?\s*(人次|人|个|所|项|家|名|%|％|年|次|元|亿|学时|天|小时|周)|百分之|[一二三四五六七八九十两]+[个所项家名]")
+_YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|用\s*\d+\s*年|[一二三四五六七八九十\d]+年(时间|内)|年底|年起")
+_SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
+_COUNTED = re.compile(r"([一二三四五六七八九十两\d]+)\s*(?:个|项|大|类|条|种|所)")
+_SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?|\n")
+_ENUMERATOR = re.compile(r"([一二三四五六七八九十])是")
+_PLACE = re.compile(r"([\u4e00-\u9fa5]{2,5}?(?:省|市|州|县|区))")
+
+MIN_COVERAGE = 0.5       # share of the question's key terms (idf-weighted) the best clause must hold
+MIN_DENSE = 0.45         # a best clause this dissimilar is no support at all
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """The question, stripped; InputError with the reason when it cannot be asked."""
+    if not isinstance(question, str):
+        raise InputError("问题必须是文本")
+    q = "".join(c for c in question if unicodedata.category(c)[0] != "C" or c in " \t").strip()
+    if not q:
+        raise InputError("问题不能为空，请输入要查询的内容")
+    if len(q) > max_chars:
+        raise InputError(f"问题过长（{len(q)} 字），请控制在 {max_chars} 字以内")
+    if not re.search(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9０-９Ａ-Ｚａ-ｚ]", q):
+        raise InputError("问题中没有可识别的文字，请用中文描述要查询的内容")
+    return q
+
+
+@dataclass
+class _Cited:
+    clause: Clause
+    score: float
+    highlight: str = ""
+
+
+class Answerer:
+    def __init__(self, kb):
+        self.kb = kb
+        self.snap = kb.snapshot()
+        self._cited: list[_Cited] = []
+
+    # -- entry -------------------------------------------------------------
+    def answer(self, question: str, history: list[str]) -> Answer:
+        q = check_question(question, self.kb.settings.max_question_chars)
+        if not self.snap.clauses:
+            return self._abstain(q, "知识库中还没有文档，请先导入文件。")
+        qn = t2s(to_halfwidth(q))
+        context = self._with_context(qn, history)
+        for handler in (self._meta, self._slogan, self._unit_tasks, self._mentions, self._who):
+            answer = handler(q, qn, context)
+            if answer is not None:
+                return answer
+        return self._extractive(q, qn, context)
+
+    @staticmethod
+    def _with_context(qn: str, history: list[str]) -> str:
+        """A follow-up that leaves out its subject borrows the previous question's."""
+        if history and len(qn) <= 20 and _FOLLOWUP.search(qn):
+            return t2s(to_halfwidth(history[-1])) + " " + qn
+        return qn
+
+    # -- helpers -----------------------------------------------------------
+    def _cite(self, clause: Clause, score: float, highlight: str = "") -> int:
+        for n, c in enumerate(self._cited, 1):
+            if c.clause.uid == clause.uid:
+                return n
+        self._cited.append(_Cited(clause, score, highlight))
+        return len(self._cited)
+
+    def _result(self, q: str, text: str, kind: str, units: list[str] | None = None) -> Answer:
+        docs = self.snap.documents
+        citations = [Citation(n=n, doc_id=c.clause.doc_id, doc_title=docs[c.clause.doc_id].title,
+                              doc_number=docs[c.clause.doc_id].doc_number, clause_id=c.clause.clause_id,
+                              section=c.clause.section, quote=c.clause.text, score=round(float(c.score), 4),
+                              highlight=c.highlight)
+                     for n, c in enumerate(self._cited, 1)]
+        return Answer(question=q, answer=text, abstained=False, responsible_units=units or [],
+                      citations=citations, kind=kind)
+
+    def _abstain(self, q: str, reason: str = "") -> Answer:
+        text = "知识库中的文件没有涉及这个问题，无法回答。" + (reason if reason else "")
+        return Answer(question=q, answer=text, abstained=True, kind="abstain")
+
+    def _scope_doc(self, qn: str) -> Document | None:
+        scope = document_scope(qn, self.snap.documents)
+        if scope:
+            best = max(scope.values())
+            docs = [self.snap.documents[d] for d, s in scope.items() if s == best]
+            old = superseded(self.snap.documents)
+            current = [d for d in docs if d.doc_id not in old]
+            return (current or docs)[0]
+        return None
+
+    @property
+    def _default_doc(self) -> Document:
+        """The document most questions are about: the one with the most 责任单位 clauses."""
+        counts: dict[str, int] = {}
+        for c in self.snap.clauses:
+            counts[c.doc_id] = counts.get(c.doc_id, 0) + bool(c.units)
+        return self.snap.documents[max(counts, key=counts.get)]
+
+    def _first_clause(self, doc_id: str, predicate) -> Clause | None:
+        return next((c for c in self.snap.clauses if c.doc_id == doc_id and predicate(c)), None)
+
+    # -- document facts ----------------------------------------------------
+    def _meta(self, q: str, qn: str, context: str) -> Answer | None:
+        field = next((f for f, rx in _META.items() if rx.search(qn)), None)
+        if field is None:
+            return None
+        doc = self._scope_doc(context) or self._default_doc
+        if field == "doc_number" and doc.doc_number:
+            value = doc.doc_number
+            text = f"《{doc.title}》的文号是{value}"
+        elif field == "written_date" and doc.written_date:
+            value = _cn_date(doc.written_date)
+            text = f"《{doc.title}》的成文日期是{value}"
+        elif field == "published_date" and doc.published_date:
+            value = _cn_date(doc.published_date)
+            text = f"《{doc.title}》的发布日期是{value}"
+        elif field == "issuer" and doc.issuer:
+            value = doc.issuer
+            text = f"《{doc.title}》由{value}印发"
+        elif field == "implements" and doc.implements:
+            cite = next((c for c in doc.cites if c["title"] == doc.implements), {})
+            value = doc.implements
+            number = cite.get("doc_number", "")
+            text = f"《{doc.title}》是为贯彻落实《{value}》" + (f"（{number}）" if number else "") + "而制定的"
+            value = number or value
+        elif field == "title":
+            value = doc.title
+            text = f"文件标题是《{doc.notice_title or doc.title}》"
+        else:
+            return None
+        clause = self._clause_containing(doc.doc_id, value)
+        if clause is None:
+            return self._result(q, text + "。", "meta")
+        n = self._cite(clause, 1.0, _sentence_with(clause.text, value))
+        return self._result(q, f"{text}[{n}]。", "meta")
+
+    def _clause_containing(self, doc_id: str, value: str) -> Clause | None:
+        keys = {fold(value), fold(value.replace("〔", "[").replace("〕", "]"))}
+        if re.match(r"\d{4}年", value):      # dates are written 2024年6月13日 or 2024年06月13日
+            y, m, d = map(int, re.findall(r"\d+", value))
+            keys |= {fold(f"{y}年{m:02d}月{d:02d}日"), fold(f"{y}年{m}月{d}日")}
+        return self._first_clause(doc_id, lambda c: any(k in fold(c.text) for k in keys))
+
+    # -- numbered slogans ("3377522") -------------------------------------
+    def _slogan(self, q: str, qn: str, context: str) -> Answer | None:
+        m = _SLOGAN.search(qn)
+        if not m or re.fullmatch(r"(19|20)\d\d", m[1]):
+            return None
+        code = m[1]
+        for doc_id, parent, children in self._sibling_groups():
+            digits = []
+            for child in children:
+                counted = _COUNTED.search(child[0])
+                digits.append(str(cn_to_int(counted[1])) if counted else "?")
+            if "".join(digits) != code:
+                continue
+            mention = self._first_clause(doc_id, lambda c: code in c.text)
+            if mention:
+                self._cite(mention, 1.0, _sentence_with(mention.text, code))
+            parts = []
+            for label, clause in children:
+                n = self._cite(clause, 1.0)
+                parts.append(f"{_strip_number(label)}[{n}]")
+            head = f"“{code}”指{_strip_number(parent)}中的{len(children)}项内容"
+            lead = f"[{1}]" if mention else ""
+            return self._result(q, f"{head}{lead}：" + "；".join(parts) + "。", "definition")
+        return None
+
+    def _sibling_groups(self):
+        """(doc_id, parent heading, [(child heading, its first clause)]) for every heading level."""
+        groups: dict[tuple[str, str, int], list[tuple[str, Clause]]] = {}
+        for c in self.snap.clauses:
+            for depth in range(1, len(c.path)):
+                key = (c.doc_id, c.path[depth - 1], depth)
+                children = groups.setdefault(key, [])
+                if not any(label == c.path[depth] for label, _ in children):
+                    children.append((c.path[depth], c))
+        return [(doc_id, parent, children) for (doc_id, parent, _), children in groups.items() if len(children) > 1]
+
+    # -- who does what -----------------------------------------------------
+    def _unit_tasks(self, q: str, qn: str, context: str) -> Answer | None:
+        found = unit_db.find_units(qn)
+        if not found or _WHO.search(qn) or not (_TASKS.search(qn) or re.search(r"做什么|干什么|哪些", qn)):
+            return None
+        name = found[0]
+        canonical, clauses = self.kb.unit_tasks(name)
+        if not clauses:
+            return None
+        via_group = [g for g in unit_db.covering(canonical) if g != canonical]
+        lines = []
+        for i, c in enumerate(clauses, 1):
+            n = self._cite(c, 1.0, _responsibility_sentence(c.text))
+            lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）[{n}]")
+        note = f"（含以“{'、'.join(via_group)}”名义列出的任务）" if via_group and any(
+            set(via_group) & set(c.units) for c in clauses) else ""
+        head = f"{canonical}作为责任单位的任务共{len(clauses)}项{note}：\n"
+        return self._result(q, head + "\n".join(lines), "unit_tasks")
+
+    def _mentions(self, q: str, qn: str, context: str) -> Answer | None:
+        entities = unit_db.find_entities(qn)
+        if not entities or _WHO.search(qn) or not (_MENTION.search(qn) or _TASKS.search(qn)):
+            return None
+        name = entities[0]
+        clauses = self.kb.mention_tasks(name)
+        if not clauses:
+            return None
+        lines = []
+        for i, c in enumerate(clauses, 1):
+            n = self._cite(c, 1.0, _sentence_with(c.text, name))
+            lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{_sentence_with(c.text, name)}[{n}]")
+        return self._result(q, f"文件中提到{name}的条款共{len(clauses)}处：\n" + "\n".join(lines), "mention")
+
+    def _who(self, q: str, qn: str, context: str) -> Answer | None:
+        if not _WHO.search(qn):
+            return None
+        overall = self.kb.retriever.search(context, k=5)
+        clauses = self.snap.clauses
+        with_units = self.kb.retriever.search(context, k=5, where=lambda i: bool(clauses[i].units))
+        if not overall or not with_units or with_units[0].score < 0.6 * overall[0].score:
+            return None
+        best = with_units[0]
+        if self._unsupported(context, best):
+            return self._abstain(q)
+        c = best.clause
+        n = self._cite(c, best.score, _responsibility_sentence(c.text))
+        lead = [u for u in c.lead_units]
+        if lead:
+            co = [u for u in c.units if u not in lead]
+            text = f"{c.title or c.clause_id}由{'、'.join(lead)}牵头" + (f"，{'、'.join(co)}配合" if co else "") + f"[{n}]。"
+        else:
+            text = f"{c.title or c.clause_id}的责任单位是{'、'.join(c.units)}[{n}]。"
+        return self._result(q, text, "who", list(c.units))
+
+    # -- everything else: extractive -----------------------------------------
+    def _extractive(self, q: str, qn: str, context: str) -> Answer:
+        hits = self.kb.retriever.search(context, k=5)
+        if not hits or self._unsupported(context, hits[0]):
+            return self._abstain(q)
+        wants_number = bool(_NUMBER.search(qn))
+        wants_time = bool(_WHEN.search(qn))
+        wants_list = bool(_LIST.search(qn))
+        q_tokens = tokens(context)
+        best_clause = hits[0].clause
+        if wants_list and not (wants_number or wants_time):
+            enum = _enumeration(best_clause.text)
+            if enum and self._names_clause(q_tokens, best_clause):
+                n = self._cite(best_clause, hits[0].score)
+                return self._result(q, f"{best_clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
+        scored = []
+        for rank, hit in enumerate(hits[:3]):
+            prior = (1.0, 0.8, 0.65)[rank]
+            for s in _sentences(hit.clause.text):
+                score = prior * (0.4 + self._overlap(q_tokens, s))
+                if wants_number and _QUANTITY.search(s):
+                    score += 0.35
+                if wants_time and _YEARISH.search(s):
+                    score += 0.35
+                scored.append((score, rank, s, hit))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        score, _, sentence, hit = scored[0]
+        if (wants_number and not _QUANTITY.search(sentence)) and not (wants_time and _YEARISH.search(sentence)):
+            return self._abstain(q, "文件中没有给出这一数字。")
+        if wants_time and not wants_number and not _YEARISH.search(sentence):
+            return self._abstain(q, "文件中没有给出这一时间。")
+        text = _display_sentence(sentence, hit.clause)
+        n = self._cite(hit.clause, hit.score, sentence.strip())
+        answer = f"{text}[{n}]"
+        kind = "number" if (wants_number or wants_time) else ("list" if wants_list else "general")
+        # A second clause, when it answers nearly as well, completes the picture.
+        for score2, _, sentence2, hit2 in scored[1:]:
+            if hit2.clause.uid != hit.clause.uid and score2 >= 0.9 * score and kind == "general":
+                n2 = self._cite(hit2.clause, hit2.score, sentence2.strip())
+                answer += f"{_display_sentence(sentence2, hit2.clause)}[{n2}]"
+                break
+        old = superseded(self.snap.documents)
+        if hit.clause.doc_id not in old and any(d == hit.clause.doc_id for d in old.values()):
+            answer += f"（依据现行版本《{self.snap.documents[hit.clause.doc_id].title}》）"
+        return self._result(q, answer, kind)
+
+    # -- support ---------------------------------------------------------------
+    def _idf(self, token: str) -> float:
+        df = self.snap.doc_freq.get(token, 0)
+        n = len(self.snap.clauses)
+        return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+
+    def _overlap(self, q_tokens: list[str], text: str) -> float:
+        """Idf-weighted share of the question's tokens found in `text`."""
+        key = fold(text)
+        weights = {t: self._idf(t) for t in set(q_tokens)}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in key) / total if total else 0.0
+
+    def _names_clause(self, q_tokens: list[str], clause: Clause) -> bool:
+        return self._overlap(q_tokens, " ".join(clause.path)) >= 0.5
+
+    def _unsupported(self, question: str, best: ScoredClause) -> bool:
+        """No support: an unknown place, too little of the question in the best clause, or
+        a best clause far from the question."""
+        corpus_places = self.snap.corpus_text
+        for place in _PLACE.findall(fold(question)):
+            if place not in corpus_places and place.rstrip("省市州县区") not in corpus_places:
+                return True
+        q_tokens = [t for t in tokens(question) if len(t) > 1 or t.isdigit()]
+        if not q_tokens:
+            return True
+        doc = self.snap.documents[best.clause.doc_id]
+        evidence = f"{doc.title} {' '.join(best.clause.path)} {best.clause.text}"
+        coverage = self._overlap(q_tokens, evidence)
+        if best.dense is not None and best.dense < MIN_DENSE:
+            return True
+        return coverage < MIN_COVERAGE
+
+
+# -- text helpers ---------------------------------------------------------------
+def _cn_date(iso: str) -> str:
+    y, m, d = map(int, iso.split("-"))
+    return f"{y}年{m}月{d}日"
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.findall(text) if s.strip() and len(s.strip()) > 1]
+
+
+def _sentence_with(text: str, value: str) -> str:
+    key = fold(value)
+    return next((s.strip() for s in _sentences(text) if key in fold(s)), "")
+
+
+def _responsibility_sentence(text: str) -> str:
+    m = re.search(r"[（(]\s*(责任单位|牵头单位)[^）)]*[）)]?", text)
+    return m[0] if m else ""
+
+
+def _strip_number(label: str) -> str:
+    return re.sub(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)])", "", label).strip()
+
+
+def _display_sentence(sentence: str, clause: Clause) -> str:
+    """The answering sentence, without a leading heading number, ending in 。"""
+    s = _strip_number(sentence.strip())
+    s = re.sub(r"^[一二三四五六七八九十]是", "", s)
+    return s.rstrip("；;，,") + ("" if s.endswith(("。", "！", "？")) else "。")
+
+
+def _enumeration(text: str) -> list[str]:
+    """一是…；二是…： the items of an enumerated clause, each up to its first sentence end."""
+    marks = list(_ENUMERATOR.finditer(text))
+    if len(marks) < 2 or cn_to_int(marks[0][1]) != 1:
+        return []
+    items = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        body = text[m.end():end]
+        first = re.split(r"[。；;]", body, maxsplit=1)[0]
+        items.append(f"{m[1]}是{first.strip('，, ')}")
+    return items

@@ -1,0 +1,120 @@
+"""Hybrid retrieval at clause level: dense (m3e-small via Chroma) + BM25 (jieba), rank fusion.
+
+Keyword evidence is the stronger signal for this kind of text (see ARCHITECTURE.md), so fusion
+weights it higher. Questions that name a document are scoped to it, and a superseded version of
+a law ranks below the current one unless the question asks about the old text.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from kb.embed import embed
+from kb.schema import Document, ScoredClause
+from kb.store import Snapshot, Store
+from kb.textnorm import fold, to_halfwidth
+from kb.tokenize import tokens
+
+RRF_K = 60
+KEYWORD_WEIGHT = 0.6
+DENSE_WEIGHT = 0.4
+CANDIDATES = 60
+_OLD_VERSION_CUES = ("修订前", "修改前", "旧版", "原来", "以前", "变化", "区别", "不同", "修改了", "改了", "对比", "新旧")
+
+
+def _title_keys(doc: Document) -> set[str]:
+    """Names a question may use for a document: its title, without 中华人民共和国, without 《》."""
+    title = fold(doc.title)
+    keys = {title, title.replace("中华人民共和国", ""), re.sub(r"[《》]", "", title).replace("中华人民共和国", "")}
+    return {k for k in keys if len(k) >= 3}
+
+
+def _place(doc: Document) -> str:
+    m = re.match(r"^([\u4e00-\u9fa5]{2,3}?(?:省|市|州|县))", doc.title)
+    return fold(m[1]) if m else ""
+
+
+def _version_date(doc: Document) -> str:
+    return max([doc.written_date, doc.published_date, *doc.dates.values()] or [""])
+
+
+def document_scope(question: str, documents: dict[str, Document]) -> dict[str, float]:
+    """doc_id -> boost for documents the question names (by title) or places it names."""
+    q = fold(question)
+    scope: dict[str, float] = {}
+    for doc in documents.values():
+        if any(k in q for k in _title_keys(doc)):
+            scope[doc.doc_id] = 1.0
+        elif (place := _place(doc)) and (place in q or place.rstrip("省市州县") in q):
+            scope[doc.doc_id] = 0.5
+    return scope
+
+
+def superseded(documents: dict[str, Document]) -> dict[str, str]:
+    """doc_id of an older version -> doc_id of the current version with the same title."""
+    by_title: dict[str, list[Document]] = {}
+    for doc in documents.values():
+        by_title.setdefault(fold(doc.title), []).append(doc)
+    old: dict[str, str] = {}
+    for docs in by_title.values():
+        if len(docs) > 1:
+            docs = sorted(docs, key=_version_date)
+            for d in docs[:-1]:
+                old[d.doc_id] = docs[-1].doc_id
+    return old
+
+
+def asks_about_old_version(question: str, doc: Document) -> bool:
+    q = to_halfwidth(question)
+    year = _version_date(doc)[:4]
+    return any(c in q for c in _OLD_VERSION_CUES) or (year and year in q)
+
+
+class Retriever:
+    def __init__(self, store: Store, snapshot: Callable[[], Snapshot]):
+        self.store = store
+        self.snapshot = snapshot
+
+    def dense(self, snap: Snapshot, question: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
+        index_of = snap.index_of
+        hits = self.store.query_vectors(embed([question])[0], n + 20)
+        return [(index_of[vid], sim) for vid, sim in hits if vid in index_of][:n]
+
+    def keyword(self, snap: Snapshot, question: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
+        scores = snap.keyword_scores(tokens(question))
+        top = np.argsort(-scores, kind="stable")[:n]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def search(self, question: str, mode: str = "hybrid", k: int = 10,
+               where: Callable[[int], bool] | None = None) -> list[ScoredClause]:
+        """Clause-level results, best first. `where` keeps only clause indexes it accepts."""
+        if mode not in ("hybrid", "dense", "keyword"):
+            raise ValueError(f"unknown retrieval mode {mode!r}")
+        snap = self.snapshot()
+        if not snap.clauses:
+            return []
+        dense = self.dense(snap, question) if mode in ("hybrid", "dense") else []
+        keyword = self.keyword(snap, question) if mode in ("hybrid", "keyword") else []
+        fused: dict[int, ScoredClause] = {}
+        for weight, hits, kind in ((DENSE_WEIGHT, dense, "dense"), (KEYWORD_WEIGHT, keyword, "keyword")):
+            for rank, (i, score) in enumerate(hits, start=1):
+                sc = fused.setdefault(i, ScoredClause(snap.clauses[i], 0.0))
+                setattr(sc, kind, score)
+                setattr(sc, f"{kind}_rank", rank)
+                sc.score += (weight if mode == "hybrid" else 1.0) / (RRF_K + rank)
+        scope = document_scope(question, snap.documents)
+        old = superseded(snap.documents)
+        for i, sc in fused.items():
+            doc_id = sc.clause.doc_id
+            if scope:
+                sc.score *= 1.0 + scope.get(doc_id, 0.0)
+            if doc_id in old and not asks_about_old_version(question, snap.documents[doc_id]):
+                sc.score *= 0.5
+        best: dict[tuple[str, str], ScoredClause] = {}
+        for i, sc in sorted(fused.items(), key=lambda kv: -kv[1].score):
+            if where is not None and not where(i):
+                continue
+            best.setdefault((sc.clause.doc_id, sc.clause.clause_id), sc)
+        return list(best.values())[:k]
