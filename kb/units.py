@@ -1,0 +1,171 @@
+"""Unit and entity gazetteer (kb/data/units.json), used at ingest and at query time.
+
+Each entry has a canonical `name` (for 责任单位: the plan's own spelling, e.g. 州人力资源和社会保障局),
+`aliases` recognised everywhere, and `short` names (no 州 prefix: 财政局, 人社局, 禄丰, 武定县) that are
+recognised only in questions and by `canonical()` — never in document text, where a bare 教体局
+may be a county's. A county name alone (禄丰 / 禄丰市) therefore means that county's 人民政府 in a
+question. Groups (10县市人民政府) list their `members`.
+
+All matching goes through `kb.textnorm.fold`, so traditional characters and full-width forms work.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.textnorm import fold
+
+DATA = Path(__file__).resolve().parent / "data" / "units.json"
+
+_STRIP = "，。；、：\"'（）《》 \t\n"
+_SHORT_BLOCKERS = set("省州市县区镇乡")   # 县财政局 is not 州财政局: a short name must not follow these
+_MAX_TRUNCATION = 2                      # "州人力资源和社会保障" → …局: at most 2 chars missing
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    kind: str                 # 部门 / 政府 / 机构 / 学校 / 群体
+    unit: bool                # may be named as a 责任单位
+    members: tuple[str, ...] = ()
+
+
+@dataclass
+class Gazetteer:
+    entries: dict[str, Entry] = field(default_factory=dict)
+    full: dict[str, str] = field(default_factory=dict)     # folded alias -> canonical
+    short: dict[str, str] = field(default_factory=dict)    # folded short name -> canonical
+    places: tuple[str, ...] = ()
+    generic: frozenset[str] = frozenset()
+    max_len: int = 0
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    raw = json.loads(DATA.read_text(encoding="utf-8"))
+    g = Gazetteer(places=tuple(raw["places"]), generic=frozenset(fold(w) for w in raw["generic"]))
+    for e in raw["entries"]:
+        g.entries[e["name"]] = Entry(e["name"], e["kind"], e["unit"], tuple(e.get("members", ())))
+        for alias in [e["name"], *e["aliases"]]:
+            g.full[fold(alias)] = e["name"]
+        for alias in e["short"]:
+            g.short[fold(alias)] = e["name"]
+    g.max_len = max(map(len, [*g.full, *g.short]))
+    return g
+
+
+def _lookup(key: str, query: bool = True) -> str | None:
+    g = gazetteer()
+    return g.full.get(key) or (g.short.get(key) if query else None)
+
+
+def canonical(name: str) -> str | None:
+    """Alias -> canonical name; None when unknown.
+
+    Also accepts 楚雄州X for 州X, a trailing 等, and a name cut short by at most two characters
+    when only one canonical name starts that way (the plan's last list ends "州人力资源和社会保障")."""
+    key = fold(name).strip(_STRIP)
+    key = re.sub(r"等$", "", key)
+    if not key:
+        return None
+    found = _lookup(key)
+    if found is None and key.startswith("楚雄州"):
+        found = _lookup("州" + key[3:])
+    if found is None and len(key) >= 4:
+        g = gazetteer()
+        hits = {c for k, c in g.full.items() if k.startswith(key) and len(k) - len(key) <= _MAX_TRUNCATION}
+        found = hits.pop() if len(hits) == 1 else None
+    return found
+
+
+def entry(name: str) -> Entry | None:
+    c = canonical(name)
+    return gazetteer().entries.get(c) if c else None
+
+
+def members(name: str) -> list[str]:
+    """Member units of a group ("10县市人民政府" -> the ten governments); [] for non-groups."""
+    e = entry(name)
+    return list(e.members) if e else []
+
+
+def covering(name: str) -> list[str]:
+    """The canonical 责任单位 names that make `name` responsible: itself, then every group it belongs to.
+    covering("禄丰") == ["禄丰市人民政府", "10县市人民政府"]; [] when the name is unknown."""
+    c = canonical(name)
+    if c is None:
+        return []
+    groups = [e.name for e in gazetteer().entries.values() if c in e.members]
+    return [c, *groups]
+
+
+def matches(text: str, query: bool = True) -> list[tuple[int, int, str]]:
+    """(start, end, canonical) for every name in `fold(text)` — offsets are into the folded text.
+    Longest match first. `query=False` (document text) ignores short names. A short county name
+    directly followed by a short department name (武定县财政局) is a county body we do not know:
+    both are skipped rather than read as 武定县人民政府 + 州财政局."""
+    g = gazetteer()
+    key = fold(text)
+    found: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(key):
+        hit, n = _match_at(key, i, query)
+        if hit and g.short.get(key[i:i + n]) == hit:
+            m = _short_at(key, i + n)
+            if m:
+                i += n + m
+                continue
+        if hit:
+            found.append((i, i + n, hit))
+            i += n
+        else:
+            i += 1
+    return found
+
+
+def _match_at(key: str, i: int, query: bool) -> tuple[str | None, int]:
+    g = gazetteer()
+    for n in range(min(g.max_len, len(key) - i), 1, -1):
+        piece = key[i:i + n]
+        hit = g.full.get(piece)
+        if hit is None and query and (i == 0 or key[i - 1] not in _SHORT_BLOCKERS):
+            hit = g.short.get(piece)
+        if hit:
+            return hit, n
+    return None, 0
+
+
+def _short_at(key: str, i: int) -> int:
+    """Length of a short name starting at key[i], 0 if none."""
+    g = gazetteer()
+    return next((n for n in range(min(g.max_len, len(key) - i), 1, -1) if key[i:i + n] in g.short), 0)
+
+
+def scan(text: str, query: bool = True) -> list[str]:
+    """Canonical names in `text`, in order of appearance, deduplicated (see `matches`)."""
+    return list(dict.fromkeys(name for _, _, name in matches(text, query)))
+
+
+def find_units(text: str) -> list[str]:
+    """Units (possible 责任单位) named in a question: "州人社局负责哪些任务" -> ["州人力资源和社会保障局"].
+    A school that is only an entity (武定县职中) is not a unit, and its longer name shadows 武定县."""
+    g = gazetteer()
+    return [n for n in scan(text) if g.entries[n].unit]
+
+
+def find_entities(text: str) -> list[str]:
+    """Named schools/bodies/departments (not groups) in a question: "武定县职中涉及哪些任务？" -> ["武定县职中"]."""
+    g = gazetteer()
+    return [n for n in scan(text) if g.entries[n].kind != "群体"]
+
+
+def all_names() -> list[str]:
+    """Every canonical name and alias (full and short), for the jieba user dictionary."""
+    raw = json.loads(DATA.read_text(encoding="utf-8"))
+    names: list[str] = []
+    for e in raw["entries"]:
+        names += [e["name"], *e["aliases"], *e["short"]]
+    return list(dict.fromkeys(names))
