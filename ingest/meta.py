@@ -50,6 +50,11 @@ def header_cells(raw: str) -> dict[str, str]:
     return cells
 
 
+def header_block(raw: str) -> list[str]:
+    """The header table's own lines, verbatim, so document facts can be cited like clauses."""
+    return [ln.strip() for ln in raw.split("\n")[:40] if "|" in ln and _CELL.search(ln)]
+
+
 def _kind(title: str) -> str:
     for suffix, kind in (("实施方案", "实施方案"), ("方案", "方案"), ("通知", "通知"), ("实施条例", "条例"),
                          ("条例", "条例"), ("办法", "办法"), ("规定", "规定"), ("意见", "意见"), ("法", "法律")):

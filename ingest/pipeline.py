@@ -6,10 +6,14 @@ from pathlib import Path
 
 from ingest.clean import clean
 from ingest.extract import extract_mentions, extract_targets, parse_responsibility
-from ingest.meta import extract_facts
-from ingest.outline import outline, split_long
+from ingest.meta import extract_facts, header_block
+from ingest.outline import RawClause, outline, split_long
 from ingest.read import read_bytes
 from kb.schema import Clause, Document, InputError
+
+# Bump when parsing changes what a file yields, so `kb ingest` re-parses unchanged files.
+# Vectors are reused wherever a clause's text did not change.
+PIPELINE_VERSION = "1"
 
 
 def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> tuple[Document, list[Clause]]:
@@ -20,6 +24,9 @@ def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> 
     raw_clauses = outline(lines, facts.title, facts.notice_title)
     if not raw_clauses:
         raise InputError(f"{filename}: 没有可索引的正文内容")
+    header = header_block(raw)
+    if header:
+        raw_clauses.insert(0, RawClause("文件信息", ["文件信息"], "文件信息", header))
     clauses: list[Clause] = []
     for rc in raw_clauses:
         text = rc.text
@@ -40,5 +47,5 @@ def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> 
         doc_number=facts.doc_number, issuer=facts.issuer, written_date=facts.written_date,
         published_date=facts.published_date, kind=facts.kind, level=facts.level, dates=facts.dates,
         cites=facts.cites, implements=facts.implements, notice_title=facts.notice_title,
-        clause_count=len(raw_clauses))
+        clause_count=len(raw_clauses), pipeline=PIPELINE_VERSION)
     return document, clauses

@@ -17,7 +17,7 @@ from kb import units as unit_db
 from kb.retrieve import document_scope, superseded
 from kb.schema import Answer, Citation, Clause, Document, InputError, ScoredClause
 from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
-from kb.tokenize import tokens
+from kb.tokenize import places, tokens
 
 # Question cues. They select the answering mechanism, never an answer.
 _WHO = re.compile(r"由哪些|哪些单位|哪个单位|哪些部门|哪个部门|哪家单位|谁负责|谁来|由谁|责任单位|负责单位|牵头单位|归谁|谁管|谁牵头|谁抓")
@@ -41,7 +41,6 @@ _SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
 _COUNTED = re.compile(r"([一二三四五六七八九十两\d]+)\s*(?:个|项|大|类|条|种|所)")
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?|\n")
 _ENUMERATOR = re.compile(r"([一二三四五六七八九十])是")
-_PLACE = re.compile(r"([\u4e00-\u9fa5]{2,5}?(?:省|市|州|县|区))")
 
 MIN_COVERAGE = 0.5       # share of the question's key terms (idf-weighted) the best clause must hold
 MIN_DENSE = 0.45         # a best clause this dissimilar is no support at all
@@ -244,8 +243,9 @@ class Answerer:
             return None
         lines = []
         for i, c in enumerate(clauses, 1):
-            n = self._cite(c, 1.0, _sentence_with(c.text, name))
-            lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{_sentence_with(c.text, name)}[{n}]")
+            sentence = next((s.strip() for s in _sentences(c.text) if name in unit_db.find_entities(s)), "")
+            n = self._cite(c, 1.0, sentence)
+            lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{sentence}[{n}]")
         return self._result(q, f"文件中提到{name}的条款共{len(clauses)}处：\n" + "\n".join(lines), "mention")
 
     def _who(self, q: str, qn: str, context: str) -> Answer | None:
@@ -275,6 +275,7 @@ class Answerer:
         if not hits or self._unsupported(context, hits[0]):
             return self._abstain(q)
         wants_number = bool(_NUMBER.search(qn))
+        unit = _asked_unit(qn)
         wants_time = bool(_WHEN.search(qn))
         wants_list = bool(_LIST.search(qn))
         q_tokens = tokens(context)
@@ -289,14 +290,14 @@ class Answerer:
             prior = (1.0, 0.8, 0.65)[rank]
             for s in _sentences(hit.clause.text):
                 score = prior * (0.4 + self._overlap(q_tokens, s))
-                if wants_number and _QUANTITY.search(s):
+                if wants_number and _has_quantity(s, unit):
                     score += 0.35
                 if wants_time and _YEARISH.search(s):
                     score += 0.35
                 scored.append((score, rank, s, hit))
         scored.sort(key=lambda x: (-x[0], x[1]))
         score, _, sentence, hit = scored[0]
-        if (wants_number and not _QUANTITY.search(sentence)) and not (wants_time and _YEARISH.search(sentence)):
+        if (wants_number and not _has_quantity(sentence, unit)) and not (wants_time and _YEARISH.search(sentence)):
             return self._abstain(q, "文件中没有给出这一数字。")
         if wants_time and not wants_number and not _YEARISH.search(sentence):
             return self._abstain(q, "文件中没有给出这一时间。")
@@ -323,8 +324,8 @@ class Answerer:
 
     def _overlap(self, q_tokens: list[str], text: str) -> float:
         """Idf-weighted share of the question's tokens found in `text`."""
-        key = fold(text)
-        weights = {t: self._idf(t) for t in set(q_tokens)}
+        key = re.sub(r"[\"'\s]", "", fold(text))
+        weights = {t: self._idf(t) for t in _finest(q_tokens)}
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t in key) / total if total else 0.0
 
@@ -334,10 +335,9 @@ class Answerer:
     def _unsupported(self, question: str, best: ScoredClause) -> bool:
         """No support: an unknown place, too little of the question in the best clause, or
         a best clause far from the question."""
-        corpus_places = self.snap.corpus_text
-        for place in _PLACE.findall(fold(question)):
-            if place not in corpus_places and place.rstrip("省市州县区") not in corpus_places:
-                return True
+        corpus = self.snap.corpus_text
+        if any(fold(p) not in corpus for p in places(question)):
+            return True
         q_tokens = [t for t in tokens(question) if len(t) > 1 or t.isdigit()]
         if not q_tokens:
             return True
@@ -350,6 +350,29 @@ class Answerer:
 
 
 # -- text helpers ---------------------------------------------------------------
+def _finest(q_tokens: list[str]) -> set[str]:
+    """Search-mode tokens overlap (职业技能培训 and 职业, 技能, 培训): keep the finest, so a sentence
+    is not preferred for repeating the question's exact compound."""
+    toks = set(q_tokens)
+    return {t for t in toks if not any(u != t and u in t for u in toks)}
+
+
+def _asked_unit(qn: str) -> str:
+    """The unit a number question asks for: 多少人次 -> 人次, 比例 -> %, "" when unspecified."""
+    m = re.search(r"多少\s*(万|千|亿)?\s*(人次|人|个|所|项|家|名|元|年|天|学时|课时|小时|次)", qn)
+    if m:
+        return m[2]
+    return "%" if re.search(r"比例|百分|占比|比重|几成", qn) else ""
+
+
+def _has_quantity(sentence: str, unit: str) -> bool:
+    if not unit:
+        return bool(_QUANTITY.search(sentence))
+    if unit == "%":
+        return bool(re.search(r"\d\s*[%％]|百分之", sentence))
+    return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*{unit}", sentence))
+
+
 def _cn_date(iso: str) -> str:
     y, m, d = map(int, iso.split("-"))
     return f"{y}年{m}月{d}日"

@@ -154,7 +154,7 @@ class KnowledgeBase:
     def ingest(self, paths: list[str | Path], progress: Progress | None = None) -> IngestReport:
         """Index files and directories. Unchanged files cost nothing; files gone from a scanned
         directory are removed. Atomic: a crash leaves the previous state answering."""
-        from ingest.pipeline import parse_document
+        from ingest.pipeline import PIPELINE_VERSION, parse_document
         started = time.perf_counter()
         report = IngestReport()
         files, dirs = _collect(paths)
@@ -172,7 +172,7 @@ class KnowledgeBase:
                 doc_id = path.stem
                 seen_ids.add(doc_id)
                 old = documents.get(doc_id)
-                if old and old.sha256 == hashlib.sha256(data).hexdigest():
+                if old and old.sha256 == hashlib.sha256(data).hexdigest() and old.pipeline == PIPELINE_VERSION:
                     report.unchanged.append(doc_id)
                     continue
                 try:

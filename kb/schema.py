@@ -57,6 +57,7 @@ class Document:
     implements: str = ""     # title of the document this one implements (贯彻落实《…》)
     notice_title: str = ""   # "…关于印发X的通知" when the document came wrapped in a notice
     clause_count: int = 0
+    pipeline: str = ""       # ingest pipeline version that parsed it; a new version re-parses
 
 
 @dataclass

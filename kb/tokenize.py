@@ -36,8 +36,20 @@ def _jieba() -> jieba.Tokenizer:
     except ImportError:     # the gazetteer is optional for tokenising
         pass
     for w in sorted(words):
-        tok.add_word(fold(w), freq=50000)
+        tok.add_word(fold(w), freq=50000, tag="nz")
     return tok
+
+
+@functools.lru_cache(maxsize=1)
+def _pos():
+    from jieba import posseg
+    return posseg.POSTokenizer(_jieba())
+
+
+def places(text: str) -> list[str]:
+    """Place names in a question (jieba's ns tag), e.g. 昆明市; used to notice questions about
+    places the documents never mention."""
+    return [p.word for p in _pos().lcut(fold(text)) if p.flag == "ns" and len(p.word) >= 2]
 
 
 def tokens(text: str) -> list[str]:
