@@ -31,9 +31,12 @@ _OPENERS = ("责任单位", "责任部门", "主责单位", "牵头单位", "牵
 _LEAD_LABELS = ("牵头单位", "牵头部门")
 _CO_LABELS = ("配合单位", "配合部门", "协办单位", "参与单位")
 _LABEL_RE = re.compile(r"(%s)\s*：" % "|".join(_OPENERS + _CO_LABELS))
-# （责任单位：…）, allowing one level of nested brackets for （牵头）; an unclosed list ends at 。 or the text end.
-_PAREN_RE = re.compile(r"（\s*(?:%s)\s*：(?:[^（）。]|（[^（）。]{0,8}）){0,400}?(?:）|(?=。)|$)" % "|".join(_OPENERS))
-_ITEM_SEP_RE = re.compile(r"[、，；/]")
+# （责任单位：…）, allowing one level of nested brackets for （牵头）; an unclosed list ends at 。 or the
+# text end. Also a line of its own that starts 责任单位：… (no brackets).
+_PAREN_RE = re.compile(
+    r"（\s*(?:{o})\s*：(?:[^（）。]|（[^（）。]{{0,8}}）){{0,400}}?(?:）|(?=。)|\Z)|^[ \t]*(?:{o})\s*：[^\n]*".format(
+        o="|".join(_OPENERS)), re.M)
+_ITEM_SEP_RE = re.compile(r"[、，；/。]")
 _ROLE_RE = re.compile(r"\s*(?:（(牵头|配合|协办)）|(牵头|配合|协办))\s*$")
 
 
@@ -65,7 +68,7 @@ def parse_responsibility(text: str) -> Responsibility | None:
 
 
 def _parse_paren(text: str, key: str, start: int, end: int) -> Responsibility:
-    inner_end = end - 1 if key[end - 1] == "）" else end
+    inner_end = end - 1 if key[start] == "（" and key[end - 1] == "）" else end
     labels = list(_LABEL_RE.finditer(key, start, inner_end))
     raw, names, roles = [], [], []
     for i, lab in enumerate(labels):
@@ -112,22 +115,22 @@ def _items(text: str, key: str, start: int, end: int) -> list[tuple[str, str]]:
 
 DEADLINE = "限期"   # Target.comparison of a goal that has a deadline but no number (see extract_targets)
 
-_NUM = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+"
-_UNIT = r"个百分点|人次|学时|课时|人|个|所|家|项|名|门|支|套|场|次|倍|元|亩|%|％"
+_NUM = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
+_UNIT = r"个百分点|人次|学时|课时|平方米|公里|人|个|所|家|项|名|门|支|套|场|次|倍|元|亩|%|％"
 _MULT = {"万": 1e4, "亿": 1e8}
 _QTY_RE = re.compile(
     rf"(?<![\d.第])(?P<n1>{_NUM})(?P<m1>[万亿])?(?:(?P<u1>{_UNIT})?\s*[-至到]\s*(?P<n2>{_NUM})(?P<m2>[万亿])?)?"
-    rf"(?P<unit>{_UNIT})(?P<post>左右|及以上|以上|以内|以下)?"
+    rf"(?P<unit>{_UNIT})(?!月|工作日)(?P<post>左右|及以上|以上|以内|以下)?"
     rf"|百分之(?P<pct>{_NUM})")
 _PREFIX_CMP_RE = re.compile(r"不少于|不低于|不超过|不高于|不多于|至少|超过|达到")
 _PERIOD_RE = re.compile(
     r"(?:从|自)?\d{4}年(?:起|开始)"
-    r"|(?:到|至)\d{4}年(?:底|末)?"
+    r"|(?:到|至)\d{4}年(?:底|末)?(?:前|以前)?"
     r"|\d{4}年(?:底|末)?(?:前|以前)"
     r"|(?:利用|用|经过)(?:\d+|[一二两三四五六七八九十]+)(?:年|个月)(?:时间)?"
     r"|(?:\d+|[一二两三四五六七八九十]+)(?:年|个月)(?:时间|内)"
     r"|每年度|每年|每学年|每学期|逐年|年均")
-_DEADLINE_RE = re.compile(r"(?:到|至)\d{4}年(?:底|末)?|\d{4}年(?:底|末)?(?:前|以前)")
+_DEADLINE_RE = re.compile(r"(?:到|至)\d{4}年(?:底|末)?(?:前|以前)?|\d{4}年(?:底|末)?(?:前|以前)")
 _VERB_RE = re.compile(r"完成|开展|建成|建设|培育|孵化|选取|打造|创建|达到|实现|新增|培养|招收|认定|组建")
 # Words trimmed from the edges of a subject: periods, conjunctions, list markers, scope words.
 _LEAD_TRIM_RE = re.compile(
@@ -180,7 +183,7 @@ def _numeric_target(text, key, q, sent, prev_end, inherited) -> tuple[Target | N
     for cmp_m in _PREFIX_CMP_RE.finditer(before):
         pass
     if q.group("pct"):
-        value, unit, display, post = float(cn_to_int(q.group("pct")) or 0), "%", "", ""
+        value, unit, display, post = _number(q.group("pct")) or 0.0, "%", "", ""
     else:
         n1 = _number(q.group("n1"))
         if n1 is None:
@@ -205,10 +208,14 @@ def _numeric_target(text, key, q, sent, prev_end, inherited) -> tuple[Target | N
 
 
 def _number(s: str) -> float | None:
+    """10 / 1.5 / 十 / 一点五 -> float."""
     if s[0].isdigit():
         return float(s)
-    n = cn_to_int(s)
-    return float(n) if n is not None else None
+    whole, _, frac = s.partition("点")
+    n = cn_to_int(whole)
+    if n is None:
+        return None
+    return float(f"{n}.{''.join(str(cn_to_int(c)) for c in frac)}") if frac else float(n)
 
 
 def _display(text: str, q: re.Match, value: float, unit: str) -> str:
@@ -305,10 +312,12 @@ _SCHOOL_SUFFIX_RE = re.compile(
 # The left edge of an unknown school name: punctuation, or a word that cannot be part of a name.
 _NAME_BREAK_RE = re.compile(
     r"[^\u4e00-\u9fff]|与|和|及|把|将|在|对|由|向|为|让|的|了|是|等|深化|推动|支持|依托|联合|建设|打造|成为|"
-    r"建成|创建|推进|争取|力争|选取|合作|举办|共建|聚焦|全州|全省|全市|全县|各|年|起")
-# X省/X市/X县… as the start of a name, but not 省级/县域/州内 (those are not places).
-_PLACE_RE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:自治州|省|市|县|州|区)(?![级域内直属外])")
+    r"建成|创建|推进|争取|力争|选取|合作|举办|共建|聚焦|制定|设置|全州|全省|全市|全县|各|年|起|条|款")
+# X省/X市/X县… as the start of a name, but not 省级/县域/州内, 本市/该县, 农村地区/城区/辖区 (not places).
+_PLACE_RE = re.compile(r"[^本该全各每这此其辖\W\d][^\W\d]{1,2}?(?<![地城郊校片园辖社小山灾牧林景本该])"
+                       r"(?:自治州|省|市|县|州|区)(?![级域内直属外辖])")
 _MAX_NAME = 12
+_MAX_STEM = 6       # characters between the place and the school word (云南|农业|大学)
 
 
 def extract_mentions(text: str) -> list[str]:
@@ -343,4 +352,6 @@ def _is_school_name(prefix: str, suffix: str, g: gaz.Gazetteer) -> bool:
     if not place:
         return False
     stem = prefix[place.end():]
-    return stem + suffix not in g.generic and not _SCHOOL_SUFFIX_RE.search(stem)
+    rest = stem + suffix
+    return (len(stem) <= _MAX_STEM and not _SCHOOL_SUFFIX_RE.search(stem)
+            and not any(rest.endswith(w) for w in g.generic))

@@ -22,6 +22,7 @@ DATA = Path(__file__).resolve().parent / "data" / "units.json"
 
 _STRIP = "，。；、：\"'（）《》 \t\n"
 _SHORT_BLOCKERS = set("省州市县区镇乡")   # 县财政局 is not 州财政局: a short name must not follow these
+_MIN_FUZZY = 4                           # shortest name a question typo is corrected for
 _MAX_TRUNCATION = 2                      # "州人力资源和社会保障" → …局: at most 2 chars missing
 
 
@@ -123,7 +124,33 @@ def matches(text: str, query: bool = True) -> list[tuple[int, int, str]]:
             i += n
         else:
             i += 1
+    return found or (_near_matches(key) if query else [])
+
+
+def _near_matches(key: str) -> list[tuple[int, int, str]]:
+    """Question typos (州财正局): full names of 4+ characters with one inner character replaced.
+    Only tried when nothing matched exactly; the first and last characters must agree."""
+    found: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(key):
+        hit = next(((len(a), c) for a, c in _fuzzy_names() if _one_inner_typo(key[i:i + len(a)], a)), None)
+        if hit:
+            found.append((i, i + hit[0], hit[1]))
+            i += hit[0]
+        else:
+            i += 1
     return found
+
+
+@functools.lru_cache(maxsize=1)
+def _fuzzy_names() -> list[tuple[str, str]]:
+    """(folded alias, canonical), longest first, for typo correction."""
+    return sorted(((a, c) for a, c in gazetteer().full.items() if len(a) >= _MIN_FUZZY), key=lambda x: -len(x[0]))
+
+
+def _one_inner_typo(piece: str, name: str) -> bool:
+    return (len(piece) == len(name) and piece[0] == name[0] and piece[-1] == name[-1]
+            and sum(a != b for a, b in zip(piece, name)) == 1)
 
 
 def _match_at(key: str, i: int, query: bool) -> tuple[str | None, int]:

@@ -72,6 +72,13 @@ def test_last_parenthetical_wins_and_unknown_names_are_kept():
     assert text[resp.span[0]:resp.span[1]] == "（责任单位：州某某中心、州税务局）"
 
 
+def test_bare_responsibility_line():
+    text = "做好宣传。\n责任单位：州财政局、州教育体育局（牵头）。\n（二）下一条"
+    resp = parse_responsibility(text)
+    assert (resp.units, resp.lead, resp.co) == ([CZ, JYT], [JYT], [CZ])
+    assert text[resp.span[0]:resp.span[1]] == "责任单位：州财政局、州教育体育局（牵头）。"
+
+
 @pytest.mark.parametrize("text", [
     "各县市人民政府,州直有关部门,楚雄高新区管委会:",
     "各县市人民政府，州直有关部门，楚雄高新区管委会：",
@@ -121,6 +128,8 @@ def test_covering():
     ("楚雄医专承担哪些任务", ["楚雄医专"]),
     ("武定县职中涉及哪些任务？", []),
     ("武定县财政局负责什么", []),       # a county body we do not know, not 州财政局
+    ("州财正局负责哪些任务", [CZ]),      # one-character typo in a question
+    ("州民政局负责什么", ["州民政局"]),   # a known unit the plan gives no task
     ("职业教育的目标是什么", []),
 ])
 def test_find_units(question, units):
@@ -222,6 +231,8 @@ def test_deadline_goal():
     ("比例不高于30％。", "30%", 30, "不高于", ""),
     ("培育100家以上企业。", "100家", 100, "以上", ""),
     ("逐年提高，缺口控制在5个以内。", "5个", 5, "以内", "逐年"),
+    ("按职工工资总额百分之一点五提取。", "1.5%", 1.5, "=", ""),
+    ("到2027年底前，新增培训基地1.5万平方米。", "1.5万平方米", 15000, "=", "到2027年底前"),
 ])
 def test_target_variants(text, display, value, comparison, period):
     (t,) = extract_targets(text)
@@ -235,6 +246,7 @@ def test_target_variants(text, display, value, comparison, period):
     "成文日期:2024年06月13日",
     "楚政办通〔2024〕30号",
     "打响“楚雄职教”品牌。（责任单位：州教育体育局、10县市人民政府）",
+    "在终止前6个月发布公告，不少于2个月。",
 ])
 def test_not_targets(text):
     assert extract_targets(text) == []
@@ -275,6 +287,9 @@ def test_mentions_unknown_schools_by_pattern():
     "推进职教高考，加强县级职业学校建设。",
     "为认真贯彻落实《云南省人民政府办公厅关于印发〈云南省职业教育提质效实施方案〉的通知》要求",
     "县长、教体局局长、乡镇长、校长、村主任",
+    "第十三条 区人民政府应当按照学校布局规划，制定本市学校设置标准。",
+    "改善城镇地区薄弱学校和农村地区学校办学条件，省人民政府统筹。",
+    "中国共产党职业学校基层组织按照章程开展工作。",
 ])
 def test_no_generic_mentions(text):
     assert extract_mentions(text) == []
