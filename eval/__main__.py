@@ -1,0 +1,4 @@
+"""`python -m eval` — see eval/README.md."""
+from eval.run import main
+
+raise SystemExit(main())

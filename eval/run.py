@@ -1,0 +1,432 @@
+"""`python -m eval` / `kb eval`: answer the gold set, score answers and retrieval, compare with the
+llama-index baseline, write eval/reports/latest.{md,json} and accuracy_by_kind.png.
+
+See eval/README.md for the gold format and every metric's definition.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import kb.config  # noqa: F401  (offline environment first)
+from kb.config import REPO_ROOT, shared_dir
+
+from eval import metrics as M
+
+GOLD_DIR = REPO_ROOT / "eval" / "gold"
+REPORTS = REPO_ROOT / "eval" / "reports"
+MODES = ("dense", "keyword", "hybrid")
+K = 10
+
+
+# ----------------------------------------------------------------------------------------------
+# gold
+# ----------------------------------------------------------------------------------------------
+
+def load_gold(path: str | Path | None = None) -> list[dict]:
+    """Items of one JSONL file or of every *.jsonl in a directory (name order); adds `_file`."""
+    path = Path(path) if path else GOLD_DIR
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    if not files:
+        raise SystemExit(f"no gold files in {path}")
+    items = []
+    for f in files:
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise SystemExit(f"{f}:{n}: bad JSON: {e}")
+            item["_file"] = f.name
+            items.append(item)
+    return items
+
+
+def corpus_paths() -> list[Path]:
+    return [REPO_ROOT / "corpus", shared_dir() / "related"]
+
+
+def open_kb(data_dir: Path, log=print):
+    from kb.api import KnowledgeBase
+    t0 = time.perf_counter()
+    kb = KnowledgeBase.open(data_dir)
+    paths = [p for p in corpus_paths() if p.exists()]
+    report = kb.ingest(paths)
+    log(f"eval KB {data_dir}: {len(report.added)} added, {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed, {len(report.rejected)} rejected "
+        f"({time.perf_counter() - t0:.1f}s)")
+    for name, why in sorted(report.rejected.items()):
+        log(f"  rejected {name}: {why}")
+    return kb
+
+
+def validate(items: list[dict], kb) -> dict:
+    """Every gold (doc_id, clause_id) must exist in kb.clauses(); every doc_id in kb.documents()."""
+    have = {(c.doc_id, c.clause_id) for c in kb.clauses()}
+    docs = {d.doc_id for d in kb.documents()}
+    missing, missing_docs, shape = [], [], []
+    for it in items:
+        for p in M.check_item(it):
+            shape.append({"id": it.get("id"), "problem": p})
+        if it.get("doc_id") and it["doc_id"] not in docs:
+            missing_docs.append({"id": it["id"], "doc_id": it["doc_id"]})
+        for d, c in M.gold_pairs(it):
+            if (d, c) not in have:
+                missing.append({"id": it["id"], "doc_id": d, "clause_id": c})
+    ids = [it.get("id") for it in items]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    return {"ok": not (missing or missing_docs or shape or dup), "missing_clauses": missing,
+            "missing_docs": missing_docs, "shape_problems": shape, "duplicate_ids": dup,
+            "checked_pairs": sum(len(M.gold_pairs(it)) for it in items)}
+
+
+# ----------------------------------------------------------------------------------------------
+# running the systems
+# ----------------------------------------------------------------------------------------------
+
+def _pairs(scored) -> list[tuple[str, str]]:
+    return M.dedupe((s.clause.doc_id, s.clause.clause_id) for s in scored)
+
+
+def run_ours(items: list[dict], kb, log=print) -> tuple[list[dict], dict, dict]:
+    """(answers, retrieval ranked lists by mode {id: [pairs]}, timing)."""
+    answers, t_ask = [], 0.0
+    for i, it in enumerate(items, 1):
+        t0 = time.perf_counter()
+        try:
+            a = kb.ask(it["question"]).to_dict()
+        except Exception as e:          # a crash is a wrong answer, reported, never fatal
+            a = {"question": it["question"], "answer": "", "abstained": False, "responsible_units": [],
+                 "citations": [], "error": f"{type(e).__name__}: {e}"}
+        t_ask += time.perf_counter() - t0
+        answers.append(a)
+        if i % 50 == 0:
+            log(f"  asked {i}/{len(items)}")
+    ranked: dict[str, dict[str, list]] = {m: {} for m in MODES}
+    t_ret = 0.0
+    for it in items:
+        if it["kind"] == "abstain" or not it.get("clause_ids"):
+            continue
+        for mode in MODES:
+            t0 = time.perf_counter()
+            try:
+                ranked[mode][it["id"]] = _pairs(kb.retrieve(it["question"], mode, k=K))
+            except Exception as e:
+                log(f"  retrieve {mode} failed on {it['id']}: {type(e).__name__}: {e}")
+                ranked[mode][it["id"]] = []
+            t_ret += time.perf_counter() - t0
+    return answers, ranked, {"ask_seconds": t_ask, "retrieve_seconds": t_ret}
+
+
+def run_baseline(items: list[dict], kb, data_dir: Path, log=print):
+    from eval.baseline import Baseline
+    b = Baseline(corpus_paths(), kb.clauses(), kb.unit_names(), cache_dir=data_dir.parent / "eval-baseline-cache")
+    log(f"baseline: {b.n_files} files, {b.n_chunks} chunks, {b.embedded} embedded now "
+        f"({b.build_seconds:.1f}s)")
+    answers, ranked = [], {}
+    t0 = time.perf_counter()
+    for it in items:
+        a, r = b.run(it["question"])
+        answers.append(a)
+        ranked[it["id"]] = r
+    return answers, ranked, {"build_seconds": b.build_seconds, "query_seconds": time.perf_counter() - t0,
+                             "chunks": b.n_chunks}
+
+
+def evaluate(items: list[dict], answers: list[dict], ranked_by_mode: dict[str, dict]) -> dict:
+    scores = [M.score_answer(it, a) for it, a in zip(items, answers)]
+    summary = M.summarize(items, scores)
+    retrieval = {}
+    targets = [it for it in items if it["kind"] != "abstain" and it.get("clause_ids")]
+    for mode, ranked in ranked_by_mode.items():
+        golds = [set(M.gold_pairs(it)) for it in targets]
+        lists = [ranked.get(it["id"], []) for it in targets]
+        retrieval[mode] = M.retrieval_metrics(lists, golds)
+    summary["retrieval"] = retrieval
+    return {"summary": summary, "scores": scores}
+
+
+# ----------------------------------------------------------------------------------------------
+# reports
+# ----------------------------------------------------------------------------------------------
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _expected(it: dict) -> str:
+    k = it["kind"]
+    if k == "who":
+        return "units: " + "、".join(it["units"])
+    if k in ("unit_tasks", "mention"):
+        return "clauses: " + ", ".join(it["clause_ids"])
+    if k in ("list", "definition"):
+        return "items: " + "、".join(it["items"])
+    if k == "abstain":
+        return "abstain"
+    extra = f" (first citation in {', '.join(it['clause_ids'])})" if k in ("general", "version") else ""
+    return "values: " + "、".join(it.get("values", [])) + extra
+
+
+def _got(it: dict, a: dict) -> str:
+    parts = []
+    if a.get("error"):
+        parts.append(f"ERROR {a['error']}")
+    if a.get("abstained"):
+        parts.append("[abstained]")
+    if it["kind"] == "who":
+        parts.append("units: " + "、".join(a.get("responsible_units", []) or []))
+    text = " ".join((a.get("answer") or "").split())
+    parts.append(text[:300] + ("…" if len(text) > 300 else ""))
+    return " ".join(parts)
+
+
+def _cited(a: dict) -> str:
+    return ", ".join(f"{d}::{c}" if d != "楚雄州职业教育提质增效工作实施方案" else c
+                     for d, c in M.citation_pairs(a)) or "-"
+
+
+def _short(pairs) -> str:
+    return ", ".join(f"{d}::{c}" if d != "楚雄州职业教育提质增效工作实施方案" else c for d, c in pairs) or "-"
+
+
+def build_report(items, ours, base, validation, timing, answers, base_answers, ranked, base_ranked) -> tuple[str, dict]:
+    s, b = ours["summary"], (base["summary"] if base else None)
+    L = ["# Evaluation report", ""]
+    files = ", ".join(f"{k} {v['n']}" for k, v in s["per_file"].items())
+    L.append(f"Gold: {len(items)} questions ({files}). Definitions: eval/README.md. Reproduce: `python -m eval`.")
+    L.append("")
+    v = validation
+    L.append(f"Validator: {'all gold clause ids found' if v['ok'] else 'PROBLEMS'} "
+             f"({v['checked_pairs']} (doc, clause) pairs checked; {len(v['missing_clauses'])} missing clauses, "
+             f"{len(v['missing_docs'])} missing documents, {len(v['shape_problems'])} shape problems).")
+    for m in v["missing_clauses"]:
+        L.append(f"- missing: {m['id']} {m['doc_id']} :: {m['clause_id']}")
+    L.append("")
+    L.append("## Summary")
+    L.append("")
+    L.append("| metric | ours | baseline |")
+    L.append("|---|---|---|")
+
+    def row(name, f):
+        L.append(f"| {name} | {f(s)} | {f(b) if b else '-'} |")
+    row("overall accuracy", lambda x: f"{_pct(x['accuracy'])} ({x['correct']}/{x['n']})")
+    row("accuracy on answerable questions", lambda x: _pct(x["answerable_accuracy"]))
+    row("who: unit F1 (micro)", lambda x: f"{x['who_units']['micro_f1']:.3f} (P {x['who_units']['micro_precision']:.3f} / R {x['who_units']['micro_recall']:.3f})")
+    row("who: unit F1 (macro)", lambda x: f"{x['who_units']['macro_f1']:.3f}")
+    row("unit_tasks+mention: clause F1 (macro)", lambda x: f"{x['clause_sets']['macro_f1']:.3f} (P {x['clause_sets']['macro_precision']:.3f} / R {x['clause_sets']['macro_recall']:.3f})")
+    row("citation accuracy (first citation is gold)", lambda x: f"{_pct(x['citation_accuracy'])} (n={x['citation_n']})")
+    row("abstention precision", lambda x: f"{_pct(x['abstention']['precision'])} ({x['abstention']['predicted']} abstained)")
+    row("abstention recall", lambda x: f"{_pct(x['abstention']['recall'])} (of {x['abstention']['gold']})")
+    L.append("")
+    L.append("## Accuracy by kind")
+    L.append("")
+    L.append("| kind | n | ours | baseline |")
+    L.append("|---|---|---|---|")
+    for k, pk in s["per_kind"].items():
+        bk = b["per_kind"].get(k) if b else None
+        bcell = f"{_pct(bk['accuracy'])} ({bk['correct']})" if bk else "-"
+        L.append(f"| {k} | {pk['n']} | {_pct(pk['accuracy'])} ({pk['correct']}) | {bcell} |")
+    L.append("")
+    L.append("## Accuracy by style and by file")
+    L.append("")
+    L.append("| group | n | ours | baseline |")
+    L.append("|---|---|---|---|")
+    for key in ("per_style", "per_file"):
+        for k, pk in s[key].items():
+            bk = b[key].get(k) if b else None
+            L.append(f"| {k} | {pk['n']} | {_pct(pk['accuracy'])} | {_pct(bk['accuracy']) if bk else '-'} |")
+    L.append("")
+    L.append(f"## Retrieval by clause id (k={K}; n = answerable questions with gold clauses)")
+    L.append("")
+    L.append("| system / mode | n | hit@1 | hit@5 | MRR | nDCG@10 |")
+    L.append("|---|---|---|---|---|---|")
+    rows = [(f"ours / {m}", s["retrieval"][m]) for m in MODES]
+    if b:
+        rows.append(("baseline / llama-index dense", b["retrieval"]["baseline"]))
+    for name, r in rows:
+        L.append(f"| {name} | {r['n']} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['mrr']:.3f} | {r['ndcg@10']:.3f} |")
+    L.append("")
+    L.append("## Timing (not part of the compared numbers)")
+    L.append("")
+    for k2, v2 in timing.items():
+        L.append(f"- {k2}: {v2:.1f}s" if isinstance(v2, float) else f"- {k2}: {v2}")
+    L.append("")
+    misses = [(it, a, sc) for it, a, sc in zip(items, answers, ours["scores"]) if not sc.correct]
+    L.append(f"## Misses: ours ({len(misses)})")
+    L.append("")
+    for it, a, sc in misses:
+        L.append(f"### {it['id']} [{it['kind']}, {it['style']}] {it['question']}")
+        L.append(f"- expected: {_expected(it)}")
+        L.append(f"- got: {_got(it, a)}")
+        d = sc.detail
+        if d.get("missing") or d.get("extra"):
+            L.append(f"- missing: {'、'.join(d.get('missing', [])) or '-'}; extra: {'、'.join(d.get('extra', [])) or '-'}")
+        L.append(f"- cited: {_cited(a)}")
+        if it["id"] in ranked.get("hybrid", {}):
+            L.append(f"- retrieved (hybrid top 5): {_short(ranked['hybrid'][it['id']][:5])}")
+        L.append("")
+    if base:
+        bm = [(it, a) for it, a, sc in zip(items, base_answers, base["scores"]) if not sc.correct]
+        L.append(f"## Misses: baseline ({len(bm)})")
+        L.append("")
+        L.append("| id | kind | question | cited (top chunk) | retrieved top 5 |")
+        L.append("|---|---|---|---|---|")
+        for it, a in bm:
+            L.append(f"| {it['id']} | {it['kind']} | {it['question']} | {_cited(a)[:120]} | "
+                     f"{_short(base_ranked.get(it['id'], [])[:5])[:160]} |")
+        L.append("")
+
+    def per_q(scores, ans, rk):
+        out = []
+        for it, a, sc in zip(items, ans, scores):
+            out.append({"id": it["id"], "kind": it["kind"], "style": it["style"], "question": it["question"],
+                        "correct": sc.correct, "abstained": sc.abstained,
+                        "first_citation_ok": sc.first_citation_ok, "detail": sc.detail,
+                        "answer": a.get("answer", ""), "responsible_units": a.get("responsible_units", []),
+                        "cited": [f"{d}::{c}" for d, c in M.citation_pairs(a)],
+                        "retrieved": {m: [f"{d}::{c}" for d, c in r.get(it["id"], [])] for m, r in rk.items()},
+                        **({"error": a["error"]} if a.get("error") else {})})
+        return out
+    data = {"gold": {"n": len(items), "files": sorted({it["_file"] for it in items})},
+            "validation": validation,
+            "ours": {**s, "questions": per_q(ours["scores"], answers, ranked)},
+            "baseline": ({**b, "questions": per_q(base["scores"], base_answers, {"baseline": base_ranked})}
+                         if base else None),
+            "timing": timing}
+    return "\n".join(L) + "\n", data
+
+
+def chart(ours: dict, base: dict | None, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for font in ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "WenQuanYi Zen Hei", "SimHei",
+                 "Source Han Sans SC"):
+        if font in names:
+            plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
+            break
+    plt.rcParams["axes.unicode_minus"] = False
+    kinds = list(ours["per_kind"])
+    x = range(len(kinds))
+    w = 0.4 if base else 0.6
+    fig, ax = plt.subplots(figsize=(11, 4.8), dpi=110)
+    ov = [100 * ours["per_kind"][k]["accuracy"] for k in kinds]
+    bars = ax.bar([i - (w / 2 if base else 0) for i in x], ov, w, label=f"ours ({100 * ours['accuracy']:.1f}% overall)",
+                  color="#2b6cb0")
+    ax.bar_label(bars, fmt="%.0f", fontsize=8)
+    if base:
+        bv = [100 * base["per_kind"].get(k, {"accuracy": 0})["accuracy"] for k in kinds]
+        bars = ax.bar([i + w / 2 for i in x], bv, w,
+                      label=f"llama-index baseline ({100 * base['accuracy']:.1f}% overall)", color="#a0aec0")
+        ax.bar_label(bars, fmt="%.0f", fontsize=8)
+    ax.set_xticks(list(x))
+    ax.set_xticklabels([f"{k}\n(n={ours['per_kind'][k]['n']})" for k in kinds], fontsize=9)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 110)
+    ax.set_title("楚雄州职教知识库：各类问题的回答准确率 (accuracy by kind)")
+    ax.legend(loc="upper right", fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def terminal_table(ours: dict, base: dict | None) -> str:
+    lines = [f"{'':34}{'ours':>12}{'baseline':>12}"]
+
+    def line(name, f):
+        lines.append(f"{name:34}{f(ours):>12}{(f(base) if base else '-'):>12}")
+    line("overall accuracy", lambda x: _pct(x["accuracy"]))
+    for k in ours["per_kind"]:
+        line(f"  {k} (n={ours['per_kind'][k]['n']})",
+             lambda x, k=k: _pct(x["per_kind"][k]["accuracy"]) if k in x["per_kind"] else "-")
+    line("who unit F1 (micro)", lambda x: f"{x['who_units']['micro_f1']:.3f}")
+    line("citation accuracy", lambda x: _pct(x["citation_accuracy"]))
+    line("abstention precision", lambda x: _pct(x["abstention"]["precision"]))
+    line("abstention recall", lambda x: _pct(x["abstention"]["recall"]))
+    for m in MODES:
+        lines.append(f"{'retrieval ' + m + ' hit@1 / MRR':34}"
+                     f"{ours['retrieval'][m]['hit@1']:.3f} / {ours['retrieval'][m]['mrr']:.3f}")
+    if base:
+        r = base["retrieval"]["baseline"]
+        lines.append(f"{'baseline retrieval hit@1 / MRR':34}{r['hit@1']:.3f} / {r['mrr']:.3f}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# entry point
+# ----------------------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m eval", description="Evaluate the knowledge base on the gold set.")
+    p.add_argument("--gold", help="a gold JSONL file or a directory of them (default eval/gold)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
+    p.add_argument("--validate", action="store_true", help="only check that every gold clause id exists")
+    p.add_argument("--data-dir", help="eval knowledge base location (default <repo>/data/eval-kb)")
+    p.add_argument("--out", help="report directory (default eval/reports)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)   # noqa: E731
+    started = time.perf_counter()
+    items = load_gold(args.gold)
+    data_dir = Path(args.data_dir) if args.data_dir else REPO_ROOT / "data" / "eval-kb"
+    out = Path(args.out) if args.out else REPORTS
+    kb = open_kb(data_dir, log)
+    validation = validate(items, kb)
+    if args.validate:
+        print(f"{len(items)} questions, {validation['checked_pairs']} (doc_id, clause_id) pairs checked")
+        for m in validation["missing_clauses"]:
+            print(f"missing clause: {m['id']}  {m['doc_id']} :: {m['clause_id']}")
+        for m in validation["missing_docs"]:
+            print(f"missing document: {m['id']}  {m['doc_id']}")
+        for m in validation["shape_problems"]:
+            print(f"bad item: {m['id']}  {m['problem']}")
+        for i in validation["duplicate_ids"]:
+            print(f"duplicate id: {i}")
+        print("OK" if validation["ok"] else "PROBLEMS FOUND")
+        return 0 if validation["ok"] else 1
+
+    log(f"answering {len(items)} questions …")
+    answers, ranked, t_ours = run_ours(items, kb, log)
+    ours = evaluate(items, answers, ranked)
+    timing = {**t_ours}
+    base = base_answers = base_ranked = None
+    if not args.no_baseline:
+        log("baseline …")
+        base_answers, base_ranked, t_base = run_baseline(items, kb, data_dir, log)
+        base = evaluate(items, base_answers, {"baseline": base_ranked})
+        timing.update({f"baseline_{k}": v for k, v in t_base.items()})
+    timing["total_seconds"] = time.perf_counter() - started
+
+    md, data = build_report(items, ours, base, validation, timing, answers, base_answers or [],
+                            ranked, base_ranked or {})
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.md").write_text(md, encoding="utf-8")
+    (out / "latest.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n",
+                                     encoding="utf-8")
+    try:
+        chart(ours["summary"], base["summary"] if base else None, out / "accuracy_by_kind.png")
+    except Exception as e:                 # the chart is a convenience; never fail the run on it
+        log(f"chart not written: {type(e).__name__}: {e}")
+    print(terminal_table(ours["summary"], base["summary"] if base else None))
+    print(f"\nreports: {out / 'latest.md'}, {out / 'latest.json'}, {out / 'accuracy_by_kind.png'} "
+          f"({timing['total_seconds']:.0f}s)")
+    if not validation["ok"]:
+        print(f"validator: {len(validation['missing_clauses'])} gold clause ids not in the KB "
+              "(see latest.md)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
