@@ -123,18 +123,15 @@ _QTY_RE = re.compile(
     rf"(?P<unit>{_UNIT})(?!月|工作日)(?P<post>左右|及以上|以上|以内|以下)?"
     rf"|百分之(?P<pct>{_NUM})")
 _PREFIX_CMP_RE = re.compile(r"不少于|不低于|不超过|不高于|不多于|至少|超过|达到")
-_PERIOD_RE = re.compile(
-    r"(?:从|自)?\d{4}年(?:起|开始)"
-    r"|(?:到|至)\d{4}年(?:底|末)?(?:前|以前)?"
-    r"|\d{4}年(?:底|末)?(?:前|以前)"
-    r"|(?:利用|用|经过)(?:\d+|[一二两三四五六七八九十]+)(?:年|个月)(?:时间)?"
-    r"|(?:\d+|[一二两三四五六七八九十]+)(?:年|个月)(?:时间|内)"
-    r"|每年度|每年|每学年|每学期|逐年|年均")
-_DEADLINE_RE = re.compile(r"(?:到|至)\d{4}年(?:底|末)?(?:前|以前)?|\d{4}年(?:底|末)?(?:前|以前)")
+_N_YEARS = r"(?:\d+|[一二两三四五六七八九十]+)(?:年|个月)"
+_DEADLINE = (r"(?:到|至)\d{4}年(?:底|末)?(?:前|以前)?|\d{4}年(?:底|末)?(?:前|以前)"   # 到2026年, 2025年底前
+             rf"|(?:利用|用|经过){_N_YEARS}(?:时间)?|{_N_YEARS}(?:时间|内)")           # 用3年时间, 3年内
+_PERIOD_RE = re.compile(rf"(?:从|自)?\d{{4}}年(?:起|开始)|{_DEADLINE}|每年度|每年|每学年|每学期|逐年|年均")
+_DEADLINE_RE = re.compile(_DEADLINE)
 _VERB_RE = re.compile(r"完成|开展|建成|建设|培育|孵化|选取|打造|创建|达到|实现|新增|培养|招收|认定|组建")
 # Words trimmed from the edges of a subject: periods, conjunctions, list markers, scope words.
 _LEAD_TRIM_RE = re.compile(
-    rf"(?:{_PERIOD_RE.pattern}|[，、：\s]|其中|并且|并|以|按|可按|要|力争|争取|[一二三四五六七八九十]是|全州|全省|州内|的)+")
+    rf"(?:{_PERIOD_RE.pattern}|[，、：\s]|其中|并且|并|以|按|可按|要|力争|争取|把|将|[一二三四五六七八九十]是|全州|全省|州内|的)+")
 _SENTENCE_RE = re.compile(r"[^。！？\n]+[。！？]?")
 _SEGMENT_RE = re.compile(r"[^。；！？\n]+")
 _PHRASE_STOP = "，；。：！？\n"
@@ -150,7 +147,8 @@ def extract_targets(text: str) -> list[Target]:
     segment, verbatim. Years, clause numbers and codes (3377522) carry no unit and are never targets;
     Chinese-numeral counts (七个专项行动) only count with a comparison or 万.
 
-    A deadline without a number (到2026年，实现中高职“3+2”贯通培养全覆盖) gives
+    A deadline or time frame without a number after it in its segment (到2026年，实现中高职“3+2”
+    贯通培养全覆盖; 利用3年时间，力争把楚雄师院建成…) gives
     Target(value=0.0, unit="", display="", comparison=DEADLINE, period="到2026年",
     subject="实现中高职“3+2”贯通培养全覆盖", text="到2026年，实现…全覆盖").
     """
@@ -175,36 +173,33 @@ def extract_targets(text: str) -> list[Target]:
     return [t for _, t in sorted(found, key=lambda x: x[0])]
 
 
-def _numeric_target(text, key, q, sent, prev_end, inherited) -> tuple[Target | None, int]:
-    seg = _segment(key, q.start(), sent)
+def _numeric_target(text: str, key: str, q: re.Match, sent: re.Match, prev_end: int,
+                    inherited: list[str]) -> tuple[Target | None, int]:
+    """The target for quantity match q (None for a bare Chinese-numeral count), and where its
+    counted noun ends (the next quantity's phrase starts there)."""
     phrase_start = max(prev_end, _phrase_start(key, q.start(), sent.start()))
-    before = key[phrase_start:q.start()]
-    cmp_m = None
-    for cmp_m in _PREFIX_CMP_RE.finditer(before):
-        pass
-    if q.group("pct"):
-        value, unit, display, post = _number(q.group("pct")) or 0.0, "%", "", ""
+    cmp_m = ([None] + list(_PREFIX_CMP_RE.finditer(key, phrase_start, q.start())))[-1]
+    written = q.group("pct") or q.group("n1")
+    number = _number(written)
+    if number is None:
+        return None, q.end()
+    post = q.group("post") or ""
+    if not q.group("pct") and not written[0].isdigit() and not (cmp_m or post or q.group("m1")):
+        return None, q.end()            # 七个专项行动, 二个示范项目: headings, not goals
+    mult = q.group("m1") or ""
+    unit = "%" if q.group("pct") or q.group("unit") in ("%", "％") else q.group("unit")
+    if q.group("n2"):                   # a range keeps its wording: 1个—2个
+        display = fold(text[q.start():q.end("unit")]).replace("-", "—")
     else:
-        n1 = _number(q.group("n1"))
-        if n1 is None:
-            return None, q.end()
-        chinese = not q.group("n1")[0].isdigit()
-        if chinese and not (cmp_m or q.group("post") or q.group("m1")):
-            return None, q.end()        # 七个专项行动, 二个示范项目: headings, not goals
-        unit = "%" if q.group("unit") in "%％" else q.group("unit")
-        value = n1 * _MULT.get(q.group("m1") or "", 1)
-        post = q.group("post") or ""
-        display = ""
-    if not display:
-        display = _display(text, q, value, unit)
-    comparison = ("区间" if q.group("n2") else cmp_m.group() if cmp_m else post or "=")
+        display = f"{_fmt(number)}{mult}{unit}"
+    comparison = "区间" if q.group("n2") else cmp_m.group() if cmp_m else post or "="
     after_end = _phrase_end(key, q.end(), "、")
-    subject = _subject(text, key, phrase_start, q.start() if not cmp_m else phrase_start + cmp_m.start(),
-                       q.end(), after_end)
-    period_before = [m.group() for m in _PERIOD_RE.finditer(key, sent.start(), q.start())]
-    period = "，".join(dict.fromkeys(period_before or inherited))
-    return Target(text=text[seg[0]:seg[1]].strip(), value=value, unit=unit, display=display,
-                  comparison=comparison, period=period, subject=subject), after_end
+    subject = _subject(text, key, phrase_start, cmp_m.start() if cmp_m else q.start(), q.end(), after_end)
+    periods = [m.group() for m in _PERIOD_RE.finditer(key, sent.start(), q.start())] or inherited
+    seg_start, seg_end = _segment(key, q.start(), sent)
+    return Target(text=text[seg_start:seg_end].strip(), value=number * _MULT.get(mult, 1), unit=unit,
+                  display=display, comparison=comparison, period="，".join(dict.fromkeys(periods)),
+                  subject=subject), after_end
 
 
 def _number(s: str) -> float | None:
@@ -216,16 +211,6 @@ def _number(s: str) -> float | None:
     if n is None:
         return None
     return float(f"{n}.{''.join(str(cn_to_int(c)) for c in frac)}") if frac else float(n)
-
-
-def _display(text: str, q: re.Match, value: float, unit: str) -> str:
-    """Number as written, width-normalised: 10万人次, 60%, 1个—2个 (十万人次 -> 10万人次)."""
-    if q.group("pct"):
-        return f"{_fmt(value)}%"
-    if q.group("n2"):
-        return fold(text[q.start():q.end("unit")]).replace("-", "—")
-    n1 = _number(q.group("n1"))
-    return f"{_fmt(n1)}{q.group('m1') or ''}{unit}"
 
 
 def _fmt(x: float) -> str:
@@ -249,10 +234,13 @@ def _subject(text: str, key: str, phrase_start: int, before_end: int, q_end: int
 
 
 def _trim(text: str, key: str, s: int, e: int) -> str:
+    """text[s:e] without leading periods/conjunctions/scope words and trailing 的，、."""
     m = _LEAD_TRIM_RE.match(key, s, e)
     if m:
         s = m.end()
-    return text[s:e].strip().rstrip("的，、")
+    while e > s and key[e - 1] in "的，、 \t\n":
+        e -= 1
+    return text[s:e].strip()
 
 
 def _phrase_start(key: str, pos: int, floor: int) -> int:
@@ -284,7 +272,7 @@ def _deadline_goals(text: str, key: str, sent: re.Match, numeric_ends: list[int]
         for d in _DEADLINE_RE.finditer(key, seg.start(), seg.end()):
             if any(d.end() <= e <= seg.end() for e in numeric_ends):
                 continue
-            subject = _trim(text, key, d.end(), seg.end()).rstrip("。；")
+            subject = _trim(text, key, d.end(), seg.end())
             if not subject:
                 continue
             out.append((d.start(), Target(text=text[d.start():seg.end()].strip(), value=0.0, unit="",
@@ -330,8 +318,9 @@ def extract_mentions(text: str) -> list[str]:
         blank[s:e] = "|" * (e - s)
     key = fold("".join(blank))
     g = gaz.gazetteer()
-    hits = [(s, e, n) for s, e, n in gaz.matches(key, query=False) if g.entries[n].kind != "群体"]
-    known = [(s, e) for s, e, _ in gaz.matches(key, query=False)]
+    named = gaz.matches(key, query=False)
+    hits = [(s, e, n) for s, e, n in named if g.entries[n].kind != "群体"]
+    known = [(s, e) for s, e, _ in named]
     for m in _SCHOOL_SUFFIX_RE.finditer(key):
         if any(s <= m.start() < e for s, e in known):
             continue

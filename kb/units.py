@@ -58,9 +58,9 @@ def gazetteer() -> Gazetteer:
     return g
 
 
-def _lookup(key: str, query: bool = True) -> str | None:
+def _lookup(key: str) -> str | None:
     g = gazetteer()
-    return g.full.get(key) or (g.short.get(key) if query else None)
+    return g.full.get(key) or g.short.get(key)
 
 
 def canonical(name: str) -> str | None:
@@ -83,6 +83,7 @@ def canonical(name: str) -> str | None:
 
 
 def entry(name: str) -> Entry | None:
+    """The gazetteer entry (kind, unit flag, members) for any alias; None when unknown."""
     c = canonical(name)
     return gazetteer().entries.get(c) if c else None
 

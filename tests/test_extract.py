@@ -131,6 +131,7 @@ def test_covering():
     ("州财正局负责哪些任务", [CZ]),      # one-character typo in a question
     ("州民政局负责什么", ["州民政局"]),   # a known unit the plan gives no task
     ("职业教育的目标是什么", []),
+    ("国务院教育行政部门负责什么", []),  # a law's generic 部门 is not the 州 bureau
 ])
 def test_find_units(question, units):
     assert find_units(question) == units
@@ -208,15 +209,16 @@ def test_plan_targets_exact_subjects():
 def test_plan_has_no_other_targets():
     """Years, 3377522, (1), 用3年时间 and the 七个/三个 headings are not targets."""
     targets = _plan_targets()
-    assert len(targets) == len(PLAN_TARGETS) + 1          # + the 到2026年 deadline goal
+    assert len(targets) == len(PLAN_TARGETS) + 3          # + 3 time-frame goals, see below
     for t in targets:
         assert t.unit not in ("年",) and "2024" not in t.display and "3377522" not in t.display
 
 
-def test_deadline_goal():
+def test_deadline_goals():
     goals = [t for t in _plan_targets() if t.comparison == DEADLINE]
-    assert len(goals) == 1
-    g = goals[0]
+    assert [g.period for g in goals] == ["用3年时间", "利用3年时间", "到2026年"]
+    assert goals[1].subject == "楚雄师院建成省级优质本科高校,培养本科高层次高技能人才"
+    g = goals[2]
     assert (g.value, g.unit, g.display, g.period) == (0.0, "", "", "到2026年")
     assert g.subject == "实现中高职“3+2”贯通培养全覆盖"
     assert g.text == "到2026年,实现中高职“3+2”贯通培养全覆盖"
@@ -239,8 +241,13 @@ def test_target_variants(text, display, value, comparison, period):
     assert (t.display, t.value, t.comparison, t.period) == (display, value, comparison, period)
 
 
+def test_time_frame_is_a_period_not_a_number():
+    (t,) = extract_targets("用3年时间，通过实施“3377522”重点任务，建设一批优质学校。")
+    assert (t.comparison, t.period, t.value, t.unit) == (DEADLINE, "用3年时间", 0.0, "")
+    assert t.subject == "通过实施“3377522”重点任务，建设一批优质学校"
+
+
 @pytest.mark.parametrize("text", [
-    "用3年时间，通过实施“3377522”重点任务，建设一批优质学校。",
     "(三)实施内涵提升七个专项行动",
     "（1）改革教师选聘制度。",
     "成文日期:2024年06月13日",
