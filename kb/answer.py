@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kb import units as unit_db
-from kb.retrieve import document_scope, superseded
+from kb.retrieve import document_scope, superseded, version_date
 from kb.schema import Answer, Citation, Clause, Document, InputError, ScoredClause
 from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
 from kb.tokenize import places, tokens
@@ -34,8 +34,9 @@ _META = {
 _NUMBER = re.compile(r"多少|几个|几所|几项|几家|几种|几万|几成|比例|百分之|%|数量|规模|多大|目标|比重|占比|不低于|不少于|不超过")
 _WHEN = re.compile(r"什么时候|何时|哪一年|哪年|几年|截至|期限|时限|到什么时候|多长时间|多久|时间节点|哪一天|年底|起")
 _LIST = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两\d]+[个所项家条类种]|包括|分别|指谁|指哪|是谁|有哪|都有|名单|列举|是什么|指什么|什么意思|含义|内容")
+_COMPARE = re.compile(r"变化|区别|不同|相比|对比|新旧|修订前后|修改前后|改了什么|修改了什么|有何变化|差异|新版|旧版|老版")
 _FOLLOWUP = re.compile(r"^(那|那么|那它|它|其|该|这|此|还有|另外|然后)|[它其该此这]|呢[？?]?$")
-_QUANTITY = re.compile(r"\d+(\.\d+)?\s*(万|千|百)?\s*(人次|人|个|所|项|家|名|%|％|年|次|元|亿|学时|天|小时|周)|百分之|[一二三四五六七八九十两]+[个所项家名]")
+_QUANTITY = re.compile(r"[\d一二三四五六七八九十两百千]+(\.\d+)?\s*(万|千|百)?\s*(人次|人|个|所|项|家|名|%|％|年|次|元|亿|学时|课时|天|日|小时|周|月|岁|倍)|百分之")
 _YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|用\s*\d+\s*年|[一二三四五六七八九十\d]+年(时间|内)|年底|年起")
 _SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
 _COUNTED = re.compile(r"([一二三四五六七八九十两\d]+)\s*(?:个|项|大|类|条|种|所)")
@@ -80,7 +81,7 @@ class Answerer:
             return self._abstain(q, "知识库中还没有文档，请先导入文件。")
         qn = t2s(to_halfwidth(q))
         context = self._with_context(qn, history)
-        for handler in (self._meta, self._slogan, self._unit_tasks, self._mentions, self._who):
+        for handler in (self._meta, self._slogan, self._unit_tasks, self._mentions, self._who, self._versions):
             answer = handler(q, qn, context)
             if answer is not None:
                 return answer
@@ -269,6 +270,33 @@ class Answerer:
             text = f"{c.title or c.clause_id}的责任单位是{'、'.join(c.units)}[{n}]。"
         return self._result(q, text, "who", list(c.units))
 
+    # -- versions of one law ---------------------------------------------------
+    def _versions(self, q: str, qn: str, context: str) -> Answer | None:
+        """"What changed": the best clause of each version on the topic, newest first."""
+        doc = self._scope_doc(context)
+        if doc is None or not _COMPARE.search(qn):
+            return None
+        versions = sorted((d for d in self.snap.documents.values() if fold(d.title) == fold(doc.title)),
+                          key=version_date, reverse=True)
+        if len(versions) < 2:
+            return None
+        topic = re.sub(r"(19|20)\d\d\s*年?(版|修订|修正)?", "", _COMPARE.sub("", context))
+        clauses = self.snap.clauses
+        q_tokens = tokens(topic)
+        parts = []
+        for rank, version in enumerate(versions):
+            hits = self.kb.retriever.search(topic, k=1, where=lambda i, d=version.doc_id: clauses[i].doc_id == d)
+            if not hits:
+                continue
+            hit = hits[0]
+            sentence = max(_sentences(hit.clause.text), key=lambda s: self._overlap(q_tokens, s))
+            n = self._cite(hit.clause, hit.score, sentence.strip())
+            label = "现行版本" if rank == 0 else "旧版本"
+            parts.append(f"{label}（{version_date(version)[:4]}年）{hit.clause.clause_id}：{_display_sentence(sentence, hit.clause)}[{n}]")
+        if len(parts) < 2:
+            return None
+        return self._result(q, f"《{doc.title}》各版本的相关规定：\n" + "\n".join(parts), "version")
+
     # -- everything else: extractive -----------------------------------------
     def _extractive(self, q: str, qn: str, context: str) -> Answer:
         hits = self.kb.retriever.search(context, k=5)
@@ -278,7 +306,7 @@ class Answerer:
         unit = _asked_unit(qn)
         wants_time = bool(_WHEN.search(qn))
         wants_list = bool(_LIST.search(qn))
-        q_tokens = tokens(context)
+        q_tokens = tokens(self.kb.retriever.topic(context))
         best_clause = hits[0].clause
         if wants_list and not (wants_number or wants_time):
             enum = _enumeration(best_clause.text)
@@ -301,6 +329,7 @@ class Answerer:
             return self._abstain(q, "文件中没有给出这一数字。")
         if wants_time and not wants_number and not _YEARISH.search(sentence):
             return self._abstain(q, "文件中没有给出这一时间。")
+        sentence = _with_items(sentence, hit.clause.text)
         text = _display_sentence(sentence, hit.clause)
         n = self._cite(hit.clause, hit.score, sentence.strip())
         answer = f"{text}[{n}]"
@@ -312,8 +341,12 @@ class Answerer:
                 answer += f"{_display_sentence(sentence2, hit2.clause)}[{n2}]"
                 break
         old = superseded(self.snap.documents)
-        if hit.clause.doc_id not in old and any(d == hit.clause.doc_id for d in old.values()):
-            answer += f"（依据现行版本《{self.snap.documents[hit.clause.doc_id].title}》）"
+        doc = self.snap.documents[hit.clause.doc_id]
+        if hit.clause.doc_id in old:
+            current = self.snap.documents[old[hit.clause.doc_id]]
+            answer += f"（出自{version_date(doc)[:4]}年版本；现行版本为{version_date(current)[:4]}年版）"
+        elif hit.clause.doc_id in old.values():
+            answer += f"（依据现行版本：{version_date(doc)[:4]}年版《{doc.title}》）"
         return self._result(q, answer, kind)
 
     # -- support ---------------------------------------------------------------
@@ -342,7 +375,7 @@ class Answerer:
         if not q_tokens:
             return True
         doc = self.snap.documents[best.clause.doc_id]
-        evidence = f"{doc.title} {' '.join(best.clause.path)} {best.clause.text}"
+        evidence = f"{doc.doc_id} {doc.title} {' '.join(doc.dates.values())} {' '.join(best.clause.path)} {best.clause.text}"
         coverage = self._overlap(q_tokens, evidence)
         if best.dense is not None and best.dense < MIN_DENSE:
             return True
@@ -359,7 +392,7 @@ def _finest(q_tokens: list[str]) -> set[str]:
 
 def _asked_unit(qn: str) -> str:
     """The unit a number question asks for: 多少人次 -> 人次, 比例 -> %, "" when unspecified."""
-    m = re.search(r"多少\s*(万|千|亿)?\s*(人次|人|个|所|项|家|名|元|年|天|学时|课时|小时|次)", qn)
+    m = re.search(r"(?:多少|几)\s*(万|千|亿)?\s*(人次|人|个|所|项|家|名|元|年|天|日|学时|课时|小时|次|周|月|岁|倍)", qn)
     if m:
         return m[2]
     return "%" if re.search(r"比例|百分|占比|比重|几成", qn) else ""
@@ -393,7 +426,18 @@ def _responsibility_sentence(text: str) -> str:
 
 
 def _strip_number(label: str) -> str:
-    return re.sub(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)])", "", label).strip()
+    """Drop a leading heading or article number: "1.", "一、", "（二）", "第二条 "."""
+    return re.sub(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十百零\d]+条\s*)",
+                  "", label).strip()
+
+
+def _with_items(sentence: str, text: str, limit: int = 400) -> str:
+    """A sentence that announces a list ("…下列基本条件：") is answered with the list after it."""
+    if not sentence.rstrip().endswith(("：", ":")):
+        return sentence
+    start = text.find(sentence.strip())
+    rest = text[start + len(sentence.strip()):].strip() if start >= 0 else ""
+    return sentence.rstrip() + (rest[:limit] + ("…" if len(rest) > limit else "") if rest else "")
 
 
 def _display_sentence(sentence: str, clause: Clause) -> str:

@@ -12,6 +12,8 @@ from typing import Callable
 
 from filelock import FileLock
 
+from ingest.read import SUPPORTED
+
 from kb import units as unit_names_db
 from kb.config import Settings
 from kb.schema import Answer, Clause, Document, InputError, ScoredClause, Target
@@ -20,7 +22,6 @@ from kb.textnorm import fold
 from kb.tokenize import tokens
 
 Progress = Callable[[int, int, str], None]   # (done, total, what)
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 
 
 @dataclass
@@ -43,7 +44,7 @@ def _collect(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
     for p in map(Path, paths):
         if p.is_dir():
             dirs.append(p.resolve())
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED
                             and not f.name.startswith("."))
         elif p.is_file():
             files.append(p)
@@ -58,8 +59,8 @@ class KnowledgeBase:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = Store(settings.data_dir, settings.chroma_url)
-        self._snap = self.store.load()
-        self._snap_mtime = self.store.manifest_mtime()
+        self._snap_mtime = 0
+        self._snap = self.snapshot()
         self._write_lock = threading.Lock()
         from kb.retrieve import Retriever
         self.retriever = Retriever(self.store, self.snapshot)
@@ -75,8 +76,14 @@ class KnowledgeBase:
         """The current state; picks up an ingest finished by another process."""
         mtime = self.store.manifest_mtime()
         if mtime != self._snap_mtime:
-            self._snap, self._snap_mtime = self.store.load(), mtime
+            self._use(self.store.load(), mtime)
         return self._snap
+
+    def _use(self, snap: Snapshot, mtime: float):
+        from kb.retrieve import title_keys
+        from kb.tokenize import add_words
+        add_words(k for d in snap.documents.values() for k in title_keys(d))
+        self._snap, self._snap_mtime = snap, mtime
 
     # -- questions -------------------------------------------------------
     def ask(self, question: str, history: list[str] | None = None) -> Answer:
@@ -222,7 +229,7 @@ class KnowledgeBase:
         snap = Snapshot.build(generation, documents, [r[0] for r in ordered], [r[1] for r in ordered],
                               [r[2] for r in ordered])
         self.store.save(snap)
-        self._snap, self._snap_mtime = snap, self.store.manifest_mtime()
+        self._use(snap, self.store.manifest_mtime())
         orphans = self.store.all_vector_ids() - set(snap.vector_ids)
         self.store.delete_vectors(sorted(orphans))
 

@@ -24,7 +24,7 @@ CANDIDATES = 60
 _OLD_VERSION_CUES = ("修订前", "修改前", "旧版", "原来", "以前", "变化", "区别", "不同", "修改了", "改了", "对比", "新旧")
 
 
-def _title_keys(doc: Document) -> set[str]:
+def title_keys(doc: Document) -> set[str]:
     """Names a question may use for a document: its title, without 中华人民共和国, without 《》."""
     title = fold(doc.title)
     keys = {title, title.replace("中华人民共和国", ""), re.sub(r"[《》]", "", title).replace("中华人民共和国", "")}
@@ -36,7 +36,13 @@ def _place(doc: Document) -> str:
     return fold(m[1]) if m else ""
 
 
-def _version_date(doc: Document) -> str:
+def _names_version_year(q: str, doc: Document) -> bool:
+    years = {d[:4] for d in (doc.written_date, doc.published_date, *doc.dates.values()) if d}
+    years |= set(re.findall(r"(?:19|20)\d\d", doc.doc_id))
+    return any(y in q for y in years)
+
+
+def version_date(doc: Document) -> str:
     return max([doc.written_date, doc.published_date, *doc.dates.values()] or [""])
 
 
@@ -45,8 +51,8 @@ def document_scope(question: str, documents: dict[str, Document]) -> dict[str, f
     q = fold(question)
     scope: dict[str, float] = {}
     for doc in documents.values():
-        if any(k in q for k in _title_keys(doc)):
-            scope[doc.doc_id] = 1.0
+        if any(k in q for k in title_keys(doc)):
+            scope[doc.doc_id] = 1.0 + 0.5 * _names_version_year(q, doc)
         elif (place := _place(doc)) and (place in q or place.rstrip("省市州县") in q):
             scope[doc.doc_id] = 0.5
     return scope
@@ -60,7 +66,7 @@ def superseded(documents: dict[str, Document]) -> dict[str, str]:
     old: dict[str, str] = {}
     for docs in by_title.values():
         if len(docs) > 1:
-            docs = sorted(docs, key=_version_date)
+            docs = sorted(docs, key=version_date)
             for d in docs[:-1]:
                 old[d.doc_id] = docs[-1].doc_id
     return old
@@ -68,7 +74,7 @@ def superseded(documents: dict[str, Document]) -> dict[str, str]:
 
 def asks_about_old_version(question: str, doc: Document) -> bool:
     q = to_halfwidth(question)
-    year = _version_date(doc)[:4]
+    year = version_date(doc)[:4]
     return any(c in q for c in _OLD_VERSION_CUES) or (year and year in q)
 
 
@@ -81,6 +87,19 @@ class Retriever:
         index_of = snap.index_of
         hits = self.store.query_vectors(embed([question])[0], n + 20)
         return [(index_of[vid], sim) for vid, sim in hits if vid in index_of][:n]
+
+    def topic(self, question: str) -> str:
+        """The question without the words that only pick a document (its title, a version year):
+        those select the document through scoping and would otherwise pull title-like clauses."""
+        snap = self.snapshot()
+        q = fold(question)
+        scope = document_scope(question, snap.documents)
+        for doc_id in scope:
+            doc = snap.documents[doc_id]
+            for key in sorted(title_keys(doc), key=len, reverse=True):
+                q = q.replace(key, " ")
+            q = re.sub(r"(19|20)\d\d\s*年?(版|修订|修正|的)?", " ", q)
+        return q if q.strip() else fold(question)
 
     def keyword(self, snap: Snapshot, question: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
         scores = snap.keyword_scores(tokens(question))
@@ -96,7 +115,7 @@ class Retriever:
         if not snap.clauses:
             return []
         dense = self.dense(snap, question) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(snap, question) if mode in ("hybrid", "keyword") else []
+        keyword = self.keyword(snap, self.topic(question)) if mode in ("hybrid", "keyword") else []
         fused: dict[int, ScoredClause] = {}
         for weight, hits, kind in ((DENSE_WEIGHT, dense, "dense"), (KEYWORD_WEIGHT, keyword, "keyword")):
             for rank, (i, score) in enumerate(hits, start=1):

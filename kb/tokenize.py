@@ -16,7 +16,7 @@ DATA = Path(__file__).parent / "data"
 STOPWORDS = frozenset("""
 的 了 和 与 及 或 等 是 在 对 由 为 把 被 将 从 到 向 以 于 按 按照 要 要求 有 有关 哪些 哪个 哪 什么 怎么 怎样
 如何 多少 几 几个 谁 吗 呢 吧 啊 呀 么 请问 请 问 一下 一些 一个 这个 那个 这 那 其 它 他 她 我 我们 你 你们
-相关 方面 情况 内容 具体 主要 关于 什么样 负责 单位 任务 工作 规定 提出 包括 哪几个 哪几 几项 多大 何时 时候
+相关 方面 情况 相比 对比 变化 区别 不同 修订 修改 年版 版本 新版 旧版 前后 内容 具体 主要 关于 什么样 负责 单位 任务 工作 规定 提出 包括 哪几个 哪几 几项 多大 何时 时候
 什么时候 应当 应该 可以 需要 进行 开展 实施 推进 推动 做 做好 干 干啥 啥 咋 呢 之 中 上 下 里 个 项 条 款
 """.split())
 _PUNCT = re.compile(r"^[\W_]+$")
@@ -38,6 +38,14 @@ def _jieba() -> jieba.Tokenizer:
     for w in sorted(words):
         tok.add_word(fold(w), freq=50000, tag="nz")
     return tok
+
+
+def add_words(words) -> None:
+    """Teach the tokenizer names from the knowledge base itself (short titles such as 职业教育法)."""
+    tok = _jieba()
+    for w in words:
+        if len(w) >= 2:
+            tok.add_word(fold(w), freq=50000, tag="nz")
 
 
 @functools.lru_cache(maxsize=1)
