@@ -50,12 +50,20 @@ def gazetteer() -> Gazetteer:
     g = Gazetteer(places=tuple(raw["places"]), generic=frozenset(fold(w) for w in raw["generic"]))
     for e in raw["entries"]:
         g.entries[e["name"]] = Entry(e["name"], e["kind"], e["unit"], tuple(e.get("members", ())))
-        for alias in [e["name"], *e["aliases"]]:
+        for alias in _with_prefixes([e["name"], *e["aliases"]], raw["prefixes"]):
             g.full[fold(alias)] = e["name"]
         for alias in e["short"]:
             g.short[fold(alias)] = e["name"]
     g.max_len = max(map(len, [*g.full, *g.short]))
     return g
+
+
+def _with_prefixes(names: list[str], prefixes: dict[str, str]) -> list[str]:
+    """州人社局 -> also 楚雄州人社局 (the JSON's "prefixes": short prefix -> its long form)."""
+    out = list(names)
+    for short, long in prefixes.items():
+        out += [long + n[len(short):] for n in names if n.startswith(short)]
+    return out
 
 
 def _lookup(key: str) -> str | None:
@@ -66,15 +74,13 @@ def _lookup(key: str) -> str | None:
 def canonical(name: str) -> str | None:
     """Alias -> canonical name; None when unknown.
 
-    Also accepts 楚雄州X for 州X, a trailing 等, and a name cut short by at most two characters
+    Also accepts a trailing 等/等部门 or bracketed note, and a name cut short by at most two characters
     when only one canonical name starts that way (the plan's last list ends "州人力资源和社会保障")."""
-    key = fold(name).strip(_STRIP)
-    key = re.sub(r"等$", "", key)
+    key = fold(name).strip(_STRIP.replace("）", ""))
+    key = re.sub(r"等(?:部门|单位)?$|（[^（）]*）$", "", key).strip(_STRIP)
     if not key:
         return None
     found = _lookup(key)
-    if found is None and key.startswith("楚雄州"):
-        found = _lookup("州" + key[3:])
     if found is None and len(key) >= 4:
         g = gazetteer()
         hits = {c for k, c in g.full.items() if k.startswith(key) and len(k) - len(key) <= _MAX_TRUNCATION}
@@ -195,5 +201,5 @@ def all_names() -> list[str]:
     raw = json.loads(DATA.read_text(encoding="utf-8"))
     names: list[str] = []
     for e in raw["entries"]:
-        names += [e["name"], *e["aliases"], *e["short"]]
+        names += [*_with_prefixes([e["name"], *e["aliases"]], raw["prefixes"]), *e["short"]]
     return list(dict.fromkeys(names))
