@@ -6,6 +6,7 @@ so every offset found on the key is also an offset into the original, and quotes
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -18,11 +19,13 @@ from kb.textnorm import cn_to_int, fold
 
 def _key(text: str) -> str:
     """Same-length comparison key: fold() one character at a time (whitespace kept as is)."""
-    out = []
-    for c in text:
-        f = fold(c)
-        out.append(f if len(f) == 1 else c)
-    return "".join(out)
+    return "".join(map(_fold_char, text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(c: str) -> str:
+    f = fold(c)
+    return f if len(f) == 1 else c
 
 
 # ---------------------------------------------------------------- 责任单位
@@ -60,7 +63,7 @@ def parse_responsibility(text: str) -> Responsibility | None:
     unknown names are kept as written. Addressee lines (各县市人民政府，…：) have no bracket and
     are not responsibilities."""
     key = _key(text)
-    for start, end in reversed(responsibility_spans(text)):
+    for start, end in reversed([m.span() for m in _PAREN_RE.finditer(key)]):
         resp = _parse_paren(text, key, start, end)
         if resp.units:
             return resp
@@ -152,9 +155,7 @@ def extract_targets(text: str) -> list[Target]:
     Target(value=0.0, unit="", display="", comparison=DEADLINE, period="到2026年",
     subject="实现中高职“3+2”贯通培养全覆盖", text="到2026年，实现…全覆盖").
     """
-    key = _key(text)
-    for s, e in responsibility_spans(text):          # the unit list holds no goals
-        key = key[:s] + "|" * (e - s) + key[e:]
+    key = _PAREN_RE.sub(lambda m: "|" * len(m.group()), _key(text))   # the unit list holds no goals
     found: list[tuple[int, Target]] = []
     inherited: list[str] = []
     for sent in _SENTENCE_RE.finditer(key):
