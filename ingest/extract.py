@@ -124,8 +124,8 @@ _MULT = {"万": 1e4, "亿": 1e8}
 _QTY_RE = re.compile(
     rf"(?<![\d.第])(?P<n1>{_NUM})(?P<m1>[万亿])?(?:(?P<u1>{_UNIT})?\s*[-至到]\s*(?P<n2>{_NUM})(?P<m2>[万亿])?)?"
     rf"(?P<unit>{_UNIT})(?!月|工作日)(?P<post>左右|及以上|以上|以内|以下)?"
-    rf"|百分之(?P<pct>{_NUM})")
-_PREFIX_CMP_RE = re.compile(r"不少于|不低于|不超过|不高于|不多于|至少|超过|达到")
+    rf"|百分之(?P<pct>{_NUM})(?:[-至到]百分之(?P<pct2>{_NUM}))?")
+_PREFIX_CMP_RE = re.compile(r"不少于|不低于|不超过|不高于|不多于|至少|超过|达到|高于|低于|少于|多于")
 _N_YEARS = r"(?:\d+|[一二两三四五六七八九十]+)(?:年|个月)"
 _DEADLINE = (r"(?:到|至)\d{4}年(?:底|末)?(?:前|以前)?|\d{4}年(?:底|末)?(?:前|以前)"   # 到2026年, 2025年底前
              rf"|(?:利用|用|经过){_N_YEARS}(?:时间)?|{_N_YEARS}(?:时间|内)")           # 用3年时间, 3年内
@@ -134,7 +134,8 @@ _DEADLINE_RE = re.compile(_DEADLINE)
 _VERB_RE = re.compile(r"完成|开展|建成|建设|培育|孵化|选取|打造|创建|达到|实现|新增|培养|招收|认定|组建")
 # Words trimmed from the edges of a subject: periods, conjunctions, list markers, scope words.
 _LEAD_TRIM_RE = re.compile(
-    rf"(?:{_PERIOD_RE.pattern}|[，、：\s]|其中|并且|并|以|按|可按|要|力争|争取|把|将|[一二三四五六七八九十]是|全州|全省|州内|的)+")
+    rf"(?:{_PERIOD_RE.pattern}|[，、：\s]|其中|并且|并|以|按|可按|要|力争|争取|把|将|[一二三四五六七八九十]是|第[一二三四五六七八九十百零〇\d]+条|全州|全省|州内|的)+")
+_TAIL_TRIM_RE = re.compile(r"(?:应当|应该|可以|必须|的|，|、|\s)+$")
 _SENTENCE_RE = re.compile(r"[^。！？\n]+[。！？]?")
 _SEGMENT_RE = re.compile(r"[^。；！？\n]+")
 _PHRASE_STOP = "，；。：！？\n"
@@ -191,9 +192,12 @@ def _numeric_target(text: str, key: str, q: re.Match, sent: re.Match, prev_end: 
     unit = "%" if q.group("pct") or q.group("unit") in ("%", "％") else q.group("unit")
     if q.group("n2"):                   # a range keeps its wording: 1个—2个
         display = fold(text[q.start():q.end("unit")]).replace("-", "—")
+    elif q.group("pct2"):
+        display = f"{_fmt(number)}%—{_fmt(_number(q.group('pct2')) or 0)}%"
     else:
         display = f"{_fmt(number)}{mult}{unit}"
-    comparison = "区间" if q.group("n2") else cmp_m.group() if cmp_m else post or "="
+    ranged = q.group("n2") or q.group("pct2")
+    comparison = "区间" if ranged else cmp_m.group() if cmp_m else post or "="
     after_end = _phrase_end(key, q.end(), "、")
     subject = _subject(text, key, phrase_start, cmp_m.start() if cmp_m else q.start(), q.end(), after_end)
     periods = [m.group() for m in _PERIOD_RE.finditer(key, sent.start(), q.start())] or inherited
@@ -239,9 +243,8 @@ def _trim(text: str, key: str, s: int, e: int) -> str:
     m = _LEAD_TRIM_RE.match(key, s, e)
     if m:
         s = m.end()
-    while e > s and key[e - 1] in "的，、 \t\n":
-        e -= 1
-    return text[s:e].strip()
+    tail = _TAIL_TRIM_RE.search(key, s, e)
+    return text[s:tail.start() if tail else e].strip()
 
 
 def _phrase_start(key: str, pos: int, floor: int) -> int:
@@ -252,8 +255,9 @@ def _phrase_start(key: str, pos: int, floor: int) -> int:
 
 
 def _phrase_end(key: str, pos: int, extra: str = "") -> int:
+    """End of the phrase at pos: punctuation, a blanked 责任单位 list or the next number."""
     i = pos
-    while i < len(key) and key[i] not in _PHRASE_STOP + extra + "|":
+    while i < len(key) and key[i] not in _PHRASE_STOP + extra + "|" and not key[i].isdigit():
         i += 1
     return i
 

@@ -237,7 +237,13 @@ def test_deadline_goals():
     ("逐年提高，缺口控制在5个以内。", "5个", 5, "以内", "逐年"),
     ("按职工工资总额百分之一点五提取。", "1.5%", 1.5, "=", ""),
     ("到2027年底前，新增培训基地1.5万平方米。", "1.5万平方米", 15000, "=", "到2027年底前"),
+    ("经费的百分之十至百分之二十用于农村职业教育。", "10%—20%", 10, "区间", ""),
 ])
+
+
+def test_subject_trims_article_number_and_modal():
+    (t,) = extract_targets("第十四条 教师的平均工资水平应当高于本市国家公务员的平均工资水平百分之十。")
+    assert (t.comparison, t.display, t.subject) == ("高于", "10%", "教师的平均工资水平")
 def test_target_variants(text, display, value, comparison, period):
     (t,) = extract_targets(text)
     assert (t.display, t.value, t.comparison, t.period) == (display, value, comparison, period)
