@@ -240,13 +240,14 @@ def test_deadline_goals():
     ("经费的百分之十至百分之二十用于农村职业教育。", "10%—20%", 10, "区间", ""),
 ])
 
+def test_target_variants(text, display, value, comparison, period):
+    (t,) = extract_targets(text)
+    assert (t.display, t.value, t.comparison, t.period) == (display, value, comparison, period)
+
 
 def test_subject_trims_article_number_and_modal():
     (t,) = extract_targets("第十四条 教师的平均工资水平应当高于本市国家公务员的平均工资水平百分之十。")
     assert (t.comparison, t.display, t.subject) == ("高于", "10%", "教师的平均工资水平")
-def test_target_variants(text, display, value, comparison, period):
-    (t,) = extract_targets(text)
-    assert (t.display, t.value, t.comparison, t.period) == (display, value, comparison, period)
 
 
 def test_time_frame_is_a_period_not_a_number():
