@@ -1,0 +1,620 @@
+"""The browser app: a thin Gradio layer over kb.api.KnowledgeBase.
+
+Presentation only. Every fact on the page comes from a KnowledgeBase method; every piece
+of document or user text is escaped (see app/web_render.py) before it is rendered.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import logging
+import shutil
+import tempfile
+import threading
+import uuid
+from collections import deque
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from app import web_render as R
+from kb.api import IngestReport, KnowledgeBase
+from kb.config import Settings
+from kb.schema import Answer, Citation, Clause, InputError
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_QUESTIONS = [
+    "职教高考改革由哪些单位负责？",
+    "州财政局负责哪些任务？",
+    "禄丰市人民政府要做什么？",
+    "每年开展多少人次职业技能培训？",
+    "“3377522”指什么？",
+    "这份方案的文号是什么？",
+]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+INTERNAL_ERROR = "出错了：服务器内部错误，请稍后再试。详细信息已写入服务日志。"
+
+TASK_COLS = ["条款", "任务", "所在章节", "条款原文", "文档"]
+TARGET_COLS = ["文档", "条款", "指标内容", "数值", "比较", "期限", "原文"]
+DOC_COLS = ["标题", "文号", "发布机构", "成文日期", "类型", "层级", "条款数", "文档ID"]
+MISSING_COLS = ["被引用文件", "文号", "引用它的文档"]
+RETRIEVE_COLS = ["名次", "条款", "任务/标题", "融合分", "向量相似度", "向量名次",
+                 "关键词分", "关键词名次", "文档", "条款原文"]
+
+CSS = """
+.gradio-container { max-width: 1360px !important; }
+#kb-header { display:flex; align-items:baseline; gap:14px; margin:2px 0 4px; }
+#kb-header h1 { font-size:22px; margin:0; font-weight:700; }
+#kb-header span { color:var(--body-text-color-subdued); font-size:14px; }
+.kb-evidence, .kb-context { font-size:14px; line-height:1.65; }
+.kb-scroll { max-height: 265px; overflow-y: auto; padding-right: 4px; }
+.kb-scroll-ctx { max-height: 215px; overflow-y: auto; padding-right: 4px; }
+#kb-cite-pick { padding: 4px 8px !important; }
+#kb-cite-pick label { padding: 3px 10px !important; font-size: 13px !important; }
+#kb-chat .kb-marker { color: var(--color-accent); }
+.kb-table td, .kb-table th, .kb-table td *, .kb-table th * { font-family: var(--font) !important; }
+.kb-ctx-id { margin-bottom: 2px; }
+.kb-cite { border:1px solid var(--border-color-primary); border-radius:8px; padding:8px 10px;
+           margin-bottom:8px; background:var(--background-fill-primary); }
+.kb-cite-head { font-weight:600; }
+.kb-n { color:var(--color-accent); font-weight:700; }
+.kb-docno { margin-left:8px; color:var(--body-text-color-subdued); font-weight:400; font-size:13px; }
+.kb-path { color:var(--body-text-color-subdued); font-size:13px; }
+.kb-cid { display:inline-block; font-weight:600; color:var(--body-text-color);
+          background:var(--background-fill-secondary); border-radius:4px; padding:0 5px; margin-right:4px; }
+.kb-quote { margin:6px 0 2px; padding:4px 10px; border-left:3px solid var(--color-accent);
+            background:var(--background-fill-secondary); white-space:pre-wrap; }
+.kb-score { color:var(--body-text-color-subdued); font-size:12px; text-align:right; }
+mark.kb-hl { background:#ffe58f; color:inherit; padding:0 1px; border-radius:2px; }
+.kb-empty { color:var(--body-text-color-subdued); padding:10px 4px; }
+.kb-note { color:#ad6800; font-size:13px; margin-bottom:6px; }
+.kb-ctx-head { font-weight:600; margin-bottom:6px; }
+.kb-ctx-clause { padding:6px 8px; border-radius:6px; margin-bottom:4px; color:var(--body-text-color-subdued); }
+.kb-ctx-clause.kb-cited { color:var(--body-text-color); background:#fffbe6; border:1px solid #ffd666; }
+.kb-ctx-text { white-space:pre-wrap; }
+.kb-notice { padding:8px 12px; border-radius:6px; font-size:14px; }
+.kb-info { background:#e6f4ff; color:#003a8c; }
+.kb-ok { background:#f6ffed; color:#135200; border:1px solid #b7eb8f; }
+.kb-error { background:#fff1f0; color:#a8071a; border:1px solid #ffa39e; }
+.kb-units { font-size:14px; }
+.kb-units-head { margin-bottom:6px; font-weight:600; }
+.kb-count { margin-left:8px; color:var(--body-text-color-subdued); font-weight:400; }
+.kb-chip { display:inline-block; padding:2px 10px; margin:3px 4px 3px 0; border-radius:12px;
+           background:#e6f4ff; border:1px solid #91caff; font-size:13px; }
+.kb-chip.kb-lead { background:#fff7e6; border-color:#ffd591; font-weight:600; }
+.kb-hint { color:var(--body-text-color-subdued); font-size:13px; }
+"""
+
+
+def theme() -> gr.themes.Base:
+    """Local CJK fonts only: nothing is fetched from a font CDN."""
+    cjk = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
+           "WenQuanYi Micro Hei", "sans-serif"]
+    # Tables render cells in the mono font: the same CJK sans keeps digits and text alike.
+    return gr.themes.Soft(primary_hue="blue", font=cjk, font_mono=cjk)
+
+
+def launch_options(settings: Settings) -> dict:
+    """launch() keywords that belong to the app (theme, CSS, upload size, no API links)."""
+    return {"theme": theme(), "css": CSS, "max_file_size": settings.max_file_bytes,
+            "footer_links": [], "show_error": False}
+
+
+def serve(kb: KnowledgeBase, settings: Settings) -> None:
+    demo = build_app(kb, settings)
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    demo.launch(server_name=settings.host, server_port=settings.port, share=False,
+                **launch_options(settings))
+
+
+# -- writes: who may change the knowledge base -----------------------------------------
+
+def write_permission(settings: Settings, password: str | None) -> tuple[bool, str]:
+    """(allowed, reason). With a password configured it must match; without one,
+    writes are allowed only when the app listens on the loopback interface."""
+    if settings.admin_password:
+        given = (password or "").encode()
+        if hmac.compare_digest(given, settings.admin_password.encode()):
+            return True, ""
+        return False, "管理员口令不正确，未执行写入操作。"
+    if settings.host in LOCAL_HOSTS:
+        return True, ""
+    return False, ("未设置管理员口令（KB_ADMIN_PASSWORD），而服务对外开放："
+                   "为安全起见，上传和删除已禁用。")
+
+
+# -- tables (pure: KnowledgeBase objects -> DataFrames) ---------------------------------
+
+def _titles(kb: KnowledgeBase) -> dict[str, str]:
+    return {d.doc_id: d.title for d in kb.documents()}
+
+
+def _clause_title(c: Clause) -> str:
+    return c.title or (c.path[-1] if c.path else c.clause_id)
+
+
+def _task_label(c: Clause, title: str, many_docs: bool) -> str:
+    label = f"{c.clause_id} {_clause_title(c)}"
+    return f"{label}｜{title}" if many_docs else label
+
+
+def task_key(c: Clause) -> str:
+    return f"{c.doc_id}::{c.clause_id}"
+
+
+def merge_parts(clauses: list[Clause]) -> list[Clause]:
+    """One row per clause: the parts of a long clause (split for retrieval) joined again,
+    their units united in order. Document order is kept."""
+    merged: dict[str, Clause] = {}
+    for c in clauses:
+        key = task_key(c)
+        if key not in merged:
+            merged[key] = dataclasses.replace(c, part=0, units=list(c.units),
+                                              lead_units=list(c.lead_units))
+            continue
+        m = merged[key]
+        m.text = m.text + "\n" + c.text
+        m.units += [u for u in c.units if u not in m.units]
+        m.lead_units += [u for u in c.lead_units if u not in m.lead_units]
+    return list(merged.values())
+
+
+def tasks_frame(clauses: list[Clause], titles: dict[str, str]) -> pd.DataFrame:
+    rows = [[c.clause_id, _clause_title(c), c.section, c.text, titles.get(c.doc_id, c.doc_id)]
+            for c in clauses]
+    return pd.DataFrame(rows, columns=TASK_COLS)
+
+
+def matrix_frame(clauses: list[Clause], titles: dict[str, str]) -> pd.DataFrame:
+    """Tasks × units, ✓ where the unit is responsible; units ordered by number of tasks."""
+    tasks = [c for c in merge_parts(clauses) if c.units]
+    many = len({c.doc_id for c in tasks}) > 1
+    counts: dict[str, int] = {}
+    for c in tasks:
+        for u in dict.fromkeys(c.units):
+            counts[u] = counts.get(u, 0) + 1
+    units = sorted(counts, key=lambda u: -counts[u])   # stable: document order on ties
+    rows = []
+    for c in tasks:
+        have = set(c.units)
+        first = [c.clause_id, _clause_title(c)] + ([titles.get(c.doc_id, c.doc_id)] if many else [])
+        rows.append(first + ["✓" if u in have else "" for u in units])
+    cols = ["条款", "任务"] + (["文档"] if many else []) + units
+    return pd.DataFrame(rows, columns=cols)
+
+
+def targets_frame(pairs, titles: dict[str, str]) -> pd.DataFrame:
+    rows = [[titles.get(c.doc_id, c.doc_id), c.clause_id, t.subject, t.display, t.comparison,
+             t.period, t.text] for c, t in pairs]
+    return pd.DataFrame(rows, columns=TARGET_COLS)
+
+
+def filter_frame(df: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Rows containing every whitespace-separated term of `query` (any column)."""
+    terms = [t.lower() for t in (query or "").split() if t]
+    if not terms or df.empty:
+        return df
+    hay = df.astype(str).agg(" ".join, axis=1).str.lower()
+    keep = pd.Series(True, index=df.index)
+    for t in terms:
+        keep &= hay.str.contains(t, regex=False)
+    return df[keep].reset_index(drop=True)
+
+
+def documents_frame(kb: KnowledgeBase) -> pd.DataFrame:
+    rows = [[d.title, d.doc_number, d.issuer, d.written_date, d.kind, d.level, d.clause_count,
+             d.doc_id] for d in kb.documents()]
+    return pd.DataFrame(rows, columns=DOC_COLS)
+
+
+def missing_frame(kb: KnowledgeBase) -> pd.DataFrame:
+    titles = _titles(kb)
+    rows = []
+    for m in kb.missing_citations():
+        by = m.get("cited_by", [])
+        by = [by] if isinstance(by, str) else list(by or [])
+        rows.append([m.get("title", ""), m.get("doc_number", ""),
+                     "、".join(titles.get(b, b) for b in by)])
+    return pd.DataFrame(rows, columns=MISSING_COLS)
+
+
+def retrieval_frame(hits, titles: dict[str, str]) -> pd.DataFrame:
+    def num(x, nd=3):
+        return "" if x is None else round(float(x), nd)
+
+    def rank(x):
+        return "" if x is None else int(x)
+
+    rows = []
+    for i, h in enumerate(hits, 1):
+        c = h.clause
+        text = c.text if len(c.text) <= 100 else c.text[:100] + "…"
+        rows.append([i, c.clause_id, _clause_title(c), num(h.score, 4), num(h.dense), rank(h.dense_rank),
+                     num(h.keyword), rank(h.keyword_rank), titles.get(c.doc_id, c.doc_id), text])
+    return pd.DataFrame(rows, columns=RETRIEVE_COLS)
+
+
+class _Exports:
+    """CSV / Excel files for download, each written to its own fresh folder; only the
+    newest `keep` folders are kept (Gradio copies a returned file into its own cache)."""
+
+    def __init__(self, keep: int = 50) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="kb-web-"))
+        self.keep = keep
+        self.folders: deque[Path] = deque()
+        self.lock = threading.Lock()
+
+    def write(self, df: pd.DataFrame, stem: str) -> tuple[str, str]:
+        folder = self.root / uuid.uuid4().hex[:12]
+        folder.mkdir(parents=True)
+        with self.lock:
+            self.folders.append(folder)
+            while len(self.folders) > self.keep:
+                shutil.rmtree(self.folders.popleft(), ignore_errors=True)
+        csv, xlsx = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
+        df.to_csv(csv, index=False, encoding="utf-8-sig")   # BOM: Excel reads UTF-8 Chinese
+        df.to_excel(xlsx, index=False, sheet_name=stem[:31], engine="openpyxl")
+        return str(csv), str(xlsx)
+
+
+# -- the app ----------------------------------------------------------------------
+
+def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
+    exports = _Exports()
+    can_write_locally = not settings.admin_password and settings.host in LOCAL_HOSTS
+
+    def guarded(fn, fallback):
+        """Run a handler; an unexpected error is logged and becomes `fallback(message)`."""
+        def run(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except InputError as e:
+                return fallback(str(e))
+            except Exception:   # noqa: BLE001 - the page shows a message, the log the trace
+                log.exception("web handler %s failed", fn.__name__)
+                return fallback(INTERNAL_ERROR)
+        run.__name__ = fn.__name__
+        return run
+
+    # ---------------------------------------------------------------- 问答
+    def ask(question: str, chat: list, asked: list):
+        q = (question or "").strip()
+        chat = list(chat or [])
+        asked = list(asked or [])
+        try:
+            ans: Answer = kb.ask(q, history=asked or None)
+        except InputError as e:
+            if q:
+                shown = q if len(q) <= 200 else q[:200] + "…"
+                chat.append({"role": "user", "content": R.user_message(shown)})
+            chat.append({"role": "assistant", "content": R.error_message(str(e))})
+            return (question, chat, asked, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        except Exception:   # noqa: BLE001
+            log.exception("ask failed")
+            chat.append({"role": "user", "content": R.user_message(q)})
+            chat.append({"role": "assistant", "content": R.error_message(INTERNAL_ERROR)})
+            return (question, chat, asked, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        chat.append({"role": "user", "content": R.user_message(q)})
+        chat.append({"role": "assistant", "content": R.answer_message(ans)})
+        asked.append(q)
+        cites = list(ans.citations)
+        choices = [(R.citation_label(c), i) for i, c in enumerate(cites)]
+        radio = gr.update(choices=choices, value=0 if cites else None, visible=bool(cites))
+        context = show_context(cites, 0) if cites else R.context_html([], None)
+        return ("", chat, asked, cites, R.citations_html(cites, ans.abstained), radio, context)
+
+    def show_context(cites: list[Citation], index):
+        if index is None or not cites or not (0 <= int(index) < len(cites)):
+            return R.context_html([], None)
+        c = cites[int(index)]
+        try:
+            clauses = kb.clauses(c.doc_id)
+        except Exception:   # noqa: BLE001
+            log.exception("clauses(%s) failed", c.doc_id)
+            return R.notice_html(INTERNAL_ERROR, "error")
+        return R.context_html(clauses, c)
+
+    def pick_example(evt: gr.SelectData):
+        value = evt.value
+        return value.get("text", "") if isinstance(value, dict) else str(value or "")
+
+    def clear_chat():
+        return ([], [], [], R.citations_html([]), gr.update(choices=[], value=None, visible=False),
+                R.context_html([], None), "")
+
+    # ---------------------------------------------------------------- 责任单位
+    def unit_lookup(name: str):
+        name = (name or "").strip()
+        if not name:
+            return (R.notice_html("请选择或输入一个责任单位。"), tasks_frame([], {}), [],
+                    gr.skip(), R.units_html(None))
+        canonical, clauses = kb.unit_tasks(name)
+        titles = _titles(kb)
+        if not clauses:
+            msg = R.notice_html(f"没有找到“{name}”负责的任务。请检查单位名称，或从下拉列表中选择。",
+                                "error")
+            return msg, tasks_frame([], titles), [], gr.skip(), R.units_html(None)
+        alias = f"（“{name}”即“{canonical}”）" if canonical and canonical != name else ""
+        msg = R.notice_html(f"{canonical or name}{alias}：共负责 {len(clauses)} 项任务。"
+                            "点击表格中的一行，可查看该任务的全部责任单位。", "ok")
+        clauses = merge_parts(clauses)
+        keys = [task_key(c) for c in clauses]
+        return msg, tasks_frame(clauses, titles), keys, gr.update(value=keys[0]), R.units_html(clauses[0])
+
+    def unit_lookup_error(message: str):
+        return (R.notice_html(message, "error"), tasks_frame([], {}), [], gr.skip(),
+                R.units_html(None))
+
+    def task_row_selected(keys: list[str], evt: gr.SelectData):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not keys or row is None or not (0 <= int(row) < len(keys)):
+            return gr.skip()
+        return keys[int(row)]
+
+    def task_units(key: str):
+        if not key:
+            return R.units_html(None)
+        doc_id = key.split("::", 1)[0]
+        for c in merge_parts(kb.clauses(doc_id)):
+            if task_key(c) == key:
+                return R.units_html(c)
+        return R.units_html(None)
+
+    def unit_data():
+        """Choices for the unit and task pickers, the matrix and its download files."""
+        clauses = kb.clauses()
+        titles = _titles(kb)
+        tasks = [c for c in merge_parts(clauses) if c.units]
+        many = len({c.doc_id for c in tasks}) > 1
+        task_choices = [(_task_label(c, titles.get(c.doc_id, c.doc_id), many), task_key(c))
+                        for c in tasks]
+        matrix = matrix_frame(clauses, titles)
+        csv, xlsx = exports.write(matrix, "责任单位矩阵")
+        return (gr.update(choices=kb.unit_names()), gr.update(choices=task_choices), matrix,
+                gr.update(value=csv), gr.update(value=xlsx))
+
+    # ---------------------------------------------------------------- 目标指标
+    def target_data(query: str):
+        df = filter_frame(targets_frame(kb.targets(), _titles(kb)), query)
+        csv, xlsx = exports.write(df, "目标指标")
+        note = R.notice_html(f"共 {len(df)} 条指标" + (f"（筛选：{query.strip()}）" if (query or "").strip() else ""))
+        return df, note, gr.update(value=csv), gr.update(value=xlsx)
+
+    # ---------------------------------------------------------------- 文档库
+    def library_data():
+        docs = documents_frame(kb)
+        choices = [(f"{t}（{i}）" if t else i, i) for t, i in zip(docs["标题"], docs["文档ID"])]
+        return docs, missing_frame(kb), gr.update(choices=choices, value=None)
+
+    def upload(file_path, password, progress=gr.Progress()):
+        ok, why = write_permission(settings, password)
+        if not ok:
+            return R.notice_html(why, "error")
+        if not file_path:
+            return R.notice_html("请先选择要导入的文件。", "error")
+        path = Path(file_path)
+        name = path.name
+        if path.suffix.lower() not in UPLOAD_TYPES:
+            return R.notice_html(f"不支持的文件类型：{name}。可导入 "
+                                 + " ".join(UPLOAD_TYPES) + " 文件。", "error")
+
+        def tick(done: int, total: int, what: str) -> None:
+            progress(done / total if total else 0.0, desc=what or "导入中")
+
+        progress(0.0, desc=f"读取 {name}")
+        report: IngestReport = kb.add_file(name, path.read_bytes(), progress=tick)
+        return R.notice_html(*_report_message(name, report))
+
+    def remove(doc_id, password):
+        ok, why = write_permission(settings, password)
+        if not ok:
+            return R.notice_html(why, "error")
+        if not doc_id:
+            return R.notice_html("请先选择要删除的文档。", "error")
+        kb.remove_document(doc_id)
+        return R.notice_html(f"已删除文档 {doc_id}。", "ok")
+
+    def write_error(message: str):
+        return R.notice_html(message, "error")
+
+    # ---------------------------------------------------------------- 检索测试
+    def retrieve(query: str, mode: str):
+        q = (query or "").strip()
+        if not q:
+            return R.notice_html("请输入检索词。", "error"), gr.skip()
+        hits = kb.retrieve(q, mode or "hybrid", k=10)
+        note = R.notice_html(f"{ {'hybrid': '混合检索', 'dense': '向量检索', 'keyword': '关键词检索'}.get(mode, mode) }："
+                             f"返回 {len(hits)} 个条款")
+        return note, retrieval_frame(hits, _titles(kb))
+
+    def retrieve_error(message: str):
+        return R.notice_html(message, "error"), gr.skip()
+
+    # ================================================================= layout
+    with gr.Blocks(title="职业教育政策知识库", analytics_enabled=False,
+                   delete_cache=(3600, 3600)) as demo:
+        gr.HTML('<div id="kb-header"><h1>楚雄州职业教育政策知识库</h1>'
+                "<span>结构化检索与有引文的问答 · 每个回答都给出原文条款</span></div>",
+                js_on_load=None)
+        with gr.Tabs():
+            # ---------------------------------------------------------- 问答
+            with gr.Tab("问答", id="qa"):
+                asked = gr.State([])
+                cites = gr.State([])
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=11, min_width=420):
+                        chat = gr.Chatbot(
+                            label="对话", height=455, latex_delimiters=[], elem_id="kb-chat",
+                            placeholder="请输入关于政策文件的问题，或点击下面的示例问题。",
+                            examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+                            feedback_options=None, buttons=[], allow_tags=False)
+                        with gr.Row():
+                            question = gr.Textbox(placeholder="输入问题，按回车提问；可以追问，如“它的目标是什么？”",
+                                                  show_label=False, scale=6, lines=1, max_lines=3,
+                                                  max_length=max(settings.max_question_chars * 2, 100),
+                                                  elem_id="kb-question")
+                            ask_btn = gr.Button("提问", variant="primary", scale=1, min_width=80,
+                                                elem_id="kb-ask")
+                            clear_btn = gr.Button("清空", scale=1, min_width=70)
+                    with gr.Column(scale=9, min_width=360):
+                        gr.Markdown("**引用的条款**")
+                        evidence = gr.HTML(R.citations_html([]), elem_id="kb-evidence",
+                                           elem_classes=["kb-scroll"], js_on_load=None)
+                        cite_pick = gr.Radio(choices=[], label="点击引文，查看条款在原文中的上下文",
+                                             visible=False, elem_id="kb-cite-pick")
+                        context = gr.HTML(R.context_html([], None), elem_id="kb-context",
+                                          elem_classes=["kb-scroll-ctx"], js_on_load=None)
+                ask_outputs = [question, chat, asked, cites, evidence, cite_pick, context]
+                question.submit(ask, [question, chat, asked], ask_outputs)
+                ask_btn.click(ask, [question, chat, asked], ask_outputs)
+                chat.example_select(pick_example, None, question).then(
+                    ask, [question, chat, asked], ask_outputs)
+                cite_pick.change(show_context, [cites, cite_pick], context)
+                clear_outputs = [chat, asked, cites, evidence, cite_pick, context, question]
+                clear_btn.click(clear_chat, None, clear_outputs)
+                chat.clear(clear_chat, None, clear_outputs)
+
+            # ---------------------------------------------------------- 责任单位
+            with gr.Tab("责任单位", id="units") as units_tab:
+                with gr.Tabs():
+                    with gr.Tab("按单位查任务"):
+                        with gr.Row():
+                            unit_pick = gr.Dropdown(choices=[], allow_custom_value=True,
+                                                    label="责任单位（可从列表选择，也可输入简称，如“州教体局”）",
+                                                    scale=5, elem_id="kb-unit")
+                            unit_btn = gr.Button("查询任务", variant="primary", scale=1, min_width=90,
+                                                 elem_id="kb-unit-btn")
+                        unit_msg = gr.HTML(R.notice_html("选择或输入一个单位，查看它负责的全部任务。"),
+                                           js_on_load=None, elem_id="kb-unit-msg")
+                        unit_keys = gr.State([])
+                        with gr.Row(equal_height=False):
+                            with gr.Column(scale=13):
+                                unit_tasks_df = gr.Dataframe(
+                                    value=tasks_frame([], {}), interactive=False, wrap=True,
+                                    max_height=440, label="该单位负责的任务（点击一行查看全部责任单位）",
+                                    column_widths=["10%", "16%", "20%", "42%", "12%"],
+                                    elem_id="kb-unit-tasks", elem_classes=["kb-table"])
+                            with gr.Column(scale=7, min_width=300):
+                                task_pick = gr.Dropdown(choices=[], label="任务 → 全部责任单位",
+                                                        elem_id="kb-task")
+                                task_units_html = gr.HTML(R.units_html(None), js_on_load=None,
+                                                          elem_id="kb-task-units")
+                    with gr.Tab("任务 × 单位矩阵"):
+                        gr.HTML('<div class="kb-hint">每行一项任务，每列一个责任单位（按负责任务数排序），'
+                                "✓ 表示该单位负责此任务。</div>", js_on_load=None)
+                        matrix_df = gr.Dataframe(interactive=False, max_height=470, pinned_columns=2,
+                                                 elem_id="kb-matrix", elem_classes=["kb-table"])
+                        with gr.Row():
+                            matrix_csv = gr.DownloadButton("下载 CSV", size="sm", variant="secondary")
+                            matrix_xlsx = gr.DownloadButton("下载 Excel", size="sm", variant="secondary")
+                unit_outputs = [unit_msg, unit_tasks_df, unit_keys, task_pick, task_units_html]
+                unit_fn = guarded(unit_lookup, unit_lookup_error)
+                unit_btn.click(unit_fn, unit_pick, unit_outputs)
+                unit_pick.input(unit_fn, unit_pick, unit_outputs)
+                unit_pick.select(unit_fn, unit_pick, unit_outputs)
+                unit_tasks_df.select(task_row_selected, unit_keys, task_pick)
+                task_pick.change(guarded(task_units, lambda m: R.notice_html(m, "error")),
+                                 task_pick, task_units_html)
+                unit_data_outputs = [unit_pick, task_pick, matrix_df, matrix_csv, matrix_xlsx]
+                units_tab.select(unit_data, None, unit_data_outputs)
+
+            # ---------------------------------------------------------- 目标指标
+            with gr.Tab("目标指标", id="targets") as targets_tab:
+                with gr.Row():
+                    target_filter = gr.Textbox(placeholder="筛选：输入关键词，如 培训、2026、% ……",
+                                               show_label=False, scale=5, elem_id="kb-target-filter")
+                    target_btn = gr.Button("筛选", scale=1, min_width=80)
+                target_note = gr.HTML(js_on_load=None)
+                targets_df = gr.Dataframe(
+                    value=pd.DataFrame(columns=TARGET_COLS), interactive=False, wrap=True,
+                    max_height=470, column_widths=["13%", "8%", "17%", "9%", "7%", "10%", "36%"],
+                    elem_id="kb-targets", elem_classes=["kb-table"])
+                with gr.Row():
+                    targets_csv = gr.DownloadButton("下载 CSV", size="sm")
+                    targets_xlsx = gr.DownloadButton("下载 Excel", size="sm")
+                target_outputs = [targets_df, target_note, targets_csv, targets_xlsx]
+                target_fn = guarded(target_data, lambda m: (gr.skip(), R.notice_html(m, "error"),
+                                                            gr.skip(), gr.skip()))
+                target_filter.submit(target_fn, target_filter, target_outputs)
+                target_btn.click(target_fn, target_filter, target_outputs)
+                targets_tab.select(target_fn, target_filter, target_outputs)
+
+            # ---------------------------------------------------------- 文档库
+            with gr.Tab("文档库", id="library") as library_tab:
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=13):
+                        docs_df = gr.Dataframe(value=pd.DataFrame(columns=DOC_COLS), interactive=False,
+                                               wrap=True, max_height=300, label="已收录的文档",
+                                               column_widths=["30%", "14%", "14%", "10%", "8%", "6%", "6%", "12%"],
+                                               elem_id="kb-docs", elem_classes=["kb-table"])
+                        missing_df = gr.Dataframe(value=pd.DataFrame(columns=MISSING_COLS),
+                                                  interactive=False, wrap=True, max_height=220,
+                                                  label="被引用但未收录的文件（建议补充）",
+                                                  elem_id="kb-missing", elem_classes=["kb-table"])
+                    with gr.Column(scale=7, min_width=320):
+                        if settings.admin_password:
+                            password = gr.Textbox(label="管理员口令（上传、删除需要）", type="password",
+                                                  elem_id="kb-password")
+                        else:
+                            password = gr.Textbox(visible=False, type="password")
+                            gr.HTML(R.notice_html(
+                                "本机运行，未设置管理员口令：可以直接上传、删除。" if can_write_locally else
+                                "未设置管理员口令且服务对外开放：上传、删除已禁用。",
+                                "info" if can_write_locally else "error"), js_on_load=None)
+                        upload_file = gr.File(label="上传文档（.txt .md .html .docx .pdf）",
+                                              file_types=UPLOAD_TYPES, type="filepath", height=120,
+                                              elem_id="kb-upload")
+                        upload_btn = gr.Button("导入知识库", variant="primary", elem_id="kb-import")
+                        upload_msg = gr.HTML(js_on_load=None, elem_id="kb-upload-msg")
+                        with gr.Row():
+                            remove_pick = gr.Dropdown(choices=[], label="删除文档", scale=3,
+                                                      elem_id="kb-remove-pick")
+                            remove_btn = gr.Button("删除", variant="stop", scale=1, min_width=70)
+                        remove_msg = gr.HTML(js_on_load=None, elem_id="kb-remove-msg")
+                library_outputs = [docs_df, missing_df, remove_pick]
+                write_opts = {"concurrency_id": "kb-write", "concurrency_limit": 1}
+                upload_btn.click(guarded(upload, write_error), [upload_file, password], upload_msg,
+                                 **write_opts).then(library_data, None, library_outputs)
+                remove_btn.click(guarded(remove, write_error), [remove_pick, password], remove_msg,
+                                 **write_opts).then(library_data, None, library_outputs)
+                library_tab.select(library_data, None, library_outputs)
+
+            # ---------------------------------------------------------- 检索测试
+            with gr.Tab("检索测试", id="retrieve"):
+                with gr.Row():
+                    rq = gr.Textbox(placeholder="输入检索词，查看混合检索的打分与排名", show_label=False,
+                                    scale=5, elem_id="kb-retrieve-q")
+                    rmode = gr.Radio([("混合", "hybrid"), ("向量", "dense"), ("关键词", "keyword")],
+                                     value="hybrid", show_label=False, scale=2, min_width=220)
+                    rbtn = gr.Button("检索", variant="primary", scale=1, min_width=80)
+                rnote = gr.HTML(js_on_load=None)
+                rdf = gr.Dataframe(value=pd.DataFrame(columns=RETRIEVE_COLS), interactive=False,
+                                   wrap=True, max_height=500,
+                                   column_widths=["5%", "8%", "12%", "7%", "8%", "7%", "7%", "7%", "11%", "28%"],
+                                   elem_id="kb-retrieve", elem_classes=["kb-table"])
+                r_fn = guarded(retrieve, retrieve_error)
+                rq.submit(r_fn, [rq, rmode], [rnote, rdf])
+                rbtn.click(r_fn, [rq, rmode], [rnote, rdf])
+
+        demo.load(guarded(unit_data, lambda m: tuple(gr.skip() for _ in range(5))), None,
+                  unit_data_outputs)
+        demo.load(target_fn, target_filter, target_outputs)
+        demo.load(guarded(library_data, lambda m: (gr.skip(), gr.skip(), gr.skip())), None,
+                  library_outputs)
+    return demo
+
+
+def _report_message(name: str, report: IngestReport) -> tuple[str, str]:
+    """(message, kind) for an ingest report."""
+    if report.rejected:
+        reasons = "；".join(f"{n}：{why}" for n, why in report.rejected.items())
+        return f"未能导入：{reasons}", "error"
+    if report.added:
+        return (f"已导入 {name}：{report.clauses} 个条款"
+                f"（文档ID {'、'.join(report.added)}，用时 {report.seconds:.1f} 秒）。", "ok")
+    if report.unchanged:
+        return f"{name} 与已收录的版本相同，未作改动。", "info"
+    return f"{name} 未产生新的条款。", "info"

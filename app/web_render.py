@@ -1,0 +1,195 @@
+"""Pure HTML / Markdown rendering for the web app: no Gradio, no knowledge-base calls.
+
+Every piece of document or user text passes through `esc` (HTML) or `md_text`
+(Markdown, which would otherwise render raw HTML) before it reaches the page.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+
+from kb.schema import Answer, Citation, Clause
+
+# Characters with a meaning in Markdown (CommonMark + GFM + gradio's LaTeX `$`).
+# `&`, `<`, `>`, quotes are left to html.escape, which runs after this.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$=:])")
+_MARKER_MD = re.compile(r"\\\[(\d{1,3})\\\]")
+
+
+def esc(text: object) -> str:
+    """HTML-escape any value (None -> "")."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def md_text(text: object) -> str:
+    """Text that Markdown shows literally: no formatting, no raw HTML, no LaTeX."""
+    s = "" if text is None else str(text)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return html.escape(s, quote=False)
+
+
+def highlight_quote(quote: str, highlight: str = "") -> str:
+    """The quote escaped, with the answering sentence wrapped in <mark> (first occurrence).
+
+    When the sentence is not found verbatim, it is tried with whitespace ignored;
+    failing that the quote is shown without a mark."""
+    quote = quote or ""
+    hl = (highlight or "").strip()
+    if not hl:
+        return esc(quote)
+    start = quote.find(hl)
+    end = start + len(hl)
+    if start < 0:
+        span = _find_ignoring_space(quote, hl)
+        if span is None:
+            return esc(quote)
+        start, end = span
+    return (esc(quote[:start]) + '<mark class="kb-hl">' + esc(quote[start:end]) + "</mark>"
+            + esc(quote[end:]))
+
+
+def _find_ignoring_space(text: str, needle: str) -> tuple[int, int] | None:
+    """(start, end) in `text` of `needle` compared with all whitespace removed."""
+    positions = [i for i, ch in enumerate(text) if not ch.isspace()]
+    squeezed = "".join(text[i] for i in positions)
+    target = "".join(ch for ch in needle if not ch.isspace())
+    if not target:
+        return None
+    k = squeezed.find(target)
+    if k < 0:
+        return None
+    return positions[k], positions[k + len(target) - 1] + 1
+
+
+# -- chat messages -------------------------------------------------------------
+
+def user_message(question: str) -> str:
+    return md_text(question)
+
+
+def answer_message(ans: Answer) -> str:
+    """The assistant's chat message (Markdown, all text escaped)."""
+    body = md_text(ans.answer)
+    body = _MARKER_MD.sub(r'<strong class="kb-marker">[\1]</strong>', body)
+    if ans.abstained:
+        return "📭 **文档未涉及**\n\n" + body
+    if ans.responsible_units:
+        body += "\n\n责任单位：" + "、".join(md_text(u) for u in ans.responsible_units)
+    return body
+
+
+def error_message(message: str) -> str:
+    return "⚠️ " + md_text(message)
+
+
+# -- evidence panel --------------------------------------------------------------
+
+_HEADING_NUMBER = re.compile(r"^(?:\d+[.．、]|[（(][^）)]{1,4}[）)]|[一二三四五六七八九十百]+、|第[^章条节]{1,6}[章条节])\s*")
+
+
+def heading_text(heading: str) -> str:
+    """A heading without its numbering: "1.推进落实职教高考改革" -> "推进落实职教高考改革"."""
+    heading = (heading or "").strip()
+    return _HEADING_NUMBER.sub("", heading, count=1).strip() or heading
+
+
+def citation_label(c: Citation) -> str:
+    """Short plain-text label for the citation picker (Radio choices escape it themselves)."""
+    last = c.section.split(" > ")[-1] if c.section else ""
+    return f"[{c.n}] {c.clause_id} {heading_text(last)}".strip()
+
+
+def citations_html(citations: Sequence[Citation], abstained: bool = False) -> str:
+    """The evidence panel: one card per cited clause."""
+    if abstained and not citations:
+        return ('<div class="kb-evidence kb-empty">📭 知识库中的文档没有涉及这个问题，'
+                "因此没有可引用的条款。</div>")
+    if not citations:
+        return '<div class="kb-evidence kb-empty">提问后，这里列出回答所引用的条款。</div>'
+    head = ""
+    if abstained:
+        head = '<div class="kb-note">文档未直接回答这个问题；以下为最接近的条款，仅供参考。</div>'
+    cards = []
+    for c in citations:
+        number = f'<span class="kb-docno">{esc(c.doc_number)}</span>' if c.doc_number else ""
+        cards.append(
+            f'<div class="kb-cite" data-n="{int(c.n)}">'
+            f'<div class="kb-cite-head"><span class="kb-n">[{int(c.n)}]</span> '
+            f'<span class="kb-doc">{esc(c.doc_title)}</span>{number}</div>'
+            f'<div class="kb-path"><span class="kb-cid">{esc(c.clause_id)}</span> '
+            f'{esc(c.section)}</div>'
+            f'<div class="kb-quote">{highlight_quote(c.quote, c.highlight)}</div>'
+            f'<div class="kb-score">相关度 {float(c.score):.2f}</div>'
+            "</div>")
+    return f'<div class="kb-evidence">{head}{"".join(cards)}</div>'
+
+
+def section_context(clauses: Sequence[Clause], clause_id: str,
+                    radius: int = 4) -> tuple[list[str], list[Clause]]:
+    """(section path, clauses shown): the cited clause among its section's clauses.
+
+    The section is the cited clause's parent heading path (a top-level clause keeps its
+    own heading); at most `radius` clauses either side of the cited one, document order."""
+    hits = [i for i, c in enumerate(clauses) if c.clause_id == clause_id]
+    if not hits:
+        return [], []
+    cited = clauses[hits[0]]
+    parent = list(cited.path[:-1]) or list(cited.path[:1])
+    if not parent:      # a clause outside any heading (preamble): shown on its own
+        return [], [clauses[i] for i in hits]
+    same = [i for i, c in enumerate(clauses)
+            if list(c.path[:len(parent)]) == parent or i in hits]
+    first, last = same.index(hits[0]), same.index(hits[-1])
+    lo, hi = max(0, first - radius), min(len(same), last + radius + 1)
+    return parent, [clauses[i] for i in same[lo:hi]]
+
+
+def context_html(clauses: Sequence[Clause], citation: Citation | None,
+                 doc_title: str = "", radius: int = 4) -> str:
+    """The cited clause shown among its section's clauses, the cited one emphasised."""
+    if citation is None:
+        return '<div class="kb-context kb-empty">选择一条引文，查看它在原文中的上下文。</div>'
+    parent, shown = section_context(clauses, citation.clause_id, radius)
+    title = doc_title or citation.doc_title
+    if not shown:
+        return (f'<div class="kb-context kb-empty">未找到条款 {esc(citation.clause_id)}'
+                f"（{esc(title)}）的原文。</div>")
+    section = " > ".join(parent) if parent else citation.section
+    rows = []
+    for c in shown:
+        cited = c.clause_id == citation.clause_id
+        body = highlight_quote(c.text, citation.highlight) if cited else esc(c.text)
+        cls = "kb-ctx-clause kb-cited" if cited else "kb-ctx-clause"
+        tag = f'<span class="kb-n">[{int(citation.n)}]</span> ' if cited else ""
+        rows.append(f'<div class="{cls}"><div class="kb-ctx-id">{tag}<span class="kb-cid">'
+                    f'{esc(c.clause_id)}</span></div><div class="kb-ctx-text">{body}</div></div>')
+    return (f'<div class="kb-context"><div class="kb-ctx-head">上下文：{esc(title)}'
+            f'<span class="kb-path"> · {esc(section)}</span></div>{"".join(rows)}</div>')
+
+
+# -- small messages ------------------------------------------------------------
+
+def notice_html(message: str, kind: str = "info") -> str:
+    """A one-line status box; kind: info | ok | error."""
+    kind = kind if kind in ("info", "ok", "error") else "info"
+    return f'<div class="kb-notice kb-{kind}">{esc(message)}</div>'
+
+
+def units_html(clause: Clause | None) -> str:
+    """The units of one task, as chips."""
+    if clause is None:
+        return '<div class="kb-empty">选择一项任务，查看它的全部责任单位。</div>'
+    if not clause.units:
+        return (f'<div class="kb-empty">{esc(clause.clause_id)} {esc(clause.title)}：'
+                "文档未写明责任单位。</div>")
+    chips = "".join(
+        f'<span class="kb-chip{" kb-lead" if u in clause.lead_units else ""}">{esc(u)}</span>'
+        for u in clause.units)
+    return (f'<div class="kb-units"><div class="kb-units-head"><span class="kb-cid">'
+            f'{esc(clause.clause_id)}</span> {esc(clause.title)}'
+            f'<span class="kb-count">共 {len(clause.units)} 个单位</span></div>{chips}</div>')
+
+
+def join_list(items: Iterable[str], sep: str = "、") -> str:
+    return sep.join(str(i) for i in items if i)

@@ -1,0 +1,311 @@
+"""The web app in a real browser (Debian's chromium through Playwright).
+
+A knowledge base is built from corpus/ in a temporary data dir, the app is served on a free
+loopback port, and the tests drive it like a person would. A screenshot of every tab at
+1280×800 goes to tests/artifacts/ (git-ignored) for a human to look at.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from app.web import build_app, launch_options  # noqa: E402
+from kb.api import KnowledgeBase  # noqa: E402
+from kb.config import REPO_ROOT, Settings  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+VIEWPORT = {"width": 1280, "height": 800}
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=30_000)   # the first answer may wait for the models
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="needs Debian's chromium: `make browser`")
+
+NEW_DOC = """# 测试县职业教育补助实施细则
+
+## 一、补助标准
+
+测试县职业教育补助标准为每生每年1234元，由测试县教育局按学期发放。
+
+## 二、工作要求
+
+测试县各职业学校要按时报送受助学生名单。
+"""
+
+XSS_DOC = """安全测试文件<script>window.__xss=1</script>
+
+一、脚本测试条款
+防火墙演练制度规定：<script>window.__xss=1</script>不得执行，<img src=x onerror="window.__xss=2">只能显示为文字。
+
+二、其他事项
+防火墙演练每季度开展一次。
+"""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    data = tmp_path_factory.mktemp("kb-web-data")
+    kb = KnowledgeBase.open(data)
+    kb.ingest([REPO_ROOT / "corpus"])
+    port = _free_port()
+    settings = dataclasses.replace(Settings.from_env(), data_dir=data, host="127.0.0.1",
+                                   port=port, admin_password="")
+    demo = build_app(kb, settings)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,
+                quiet=True, **launch_options(settings))
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    dialogs: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+
+    def on_dialog(d):
+        dialogs.append(d.message)
+        d.dismiss()
+    pg.on("dialog", on_dialog)
+    pg.goto(app_url)
+    pg.wait_for_selector("#kb-question textarea")
+    pg.js_errors, pg.dialogs = errors, dialogs   # for the tests to inspect
+    yield pg
+    ctx.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    time.sleep(0.4)   # let transitions settle
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).first.click()
+
+
+def ask(page: Page, question: str) -> str:
+    """Ask in the 问答 tab; returns the text of the new answer."""
+    open_tab(page, "问答")
+    bots = page.locator('#kb-chat [data-testid="bot"]')
+    before = bots.count()
+    page.fill("#kb-question textarea", question)
+    page.click("#kb-ask")
+    expect(bots).to_have_count(before + 1)
+    return bots.nth(before).inner_text()
+
+
+def upload(page: Page, path: Path) -> str:
+    open_tab(page, "文档库")
+    page.locator("#kb-upload input[type=file]").set_input_files(str(path))
+    expect(page.locator("#kb-upload")).to_contain_text(path.stem)   # shown as "stem .ext"
+    page.click("#kb-import")
+    msg = page.locator("#kb-upload-msg .kb-notice")
+    expect(msg).to_be_visible()
+    return msg.inner_text()
+
+
+# -- tests ---------------------------------------------------------------------------
+
+def test_ask_shows_answer_markers_and_evidence(page):
+    shot(page, "qa_empty")
+    answer = ask(page, "职教高考改革由哪些单位负责？")
+    assert "州教育体育局" in answer
+    assert "[1]" in answer
+    evidence = page.locator("#kb-evidence")
+    expect(evidence.locator(".kb-cite").first).to_contain_text("二（二）1")
+    quote = evidence.locator(".kb-quote").first
+    assert len(quote.inner_text().strip()) > 10
+    # The evidence starts at the clause it cites; its section context is shown beside it.
+    context = page.locator("#kb-context")
+    expect(context.locator(".kb-cited")).to_contain_text("二（二）1")
+    shot(page, "qa")
+    assert not page.js_errors
+
+
+def test_example_question_on_empty_chat(page):
+    bots = page.locator('#kb-chat [data-testid="bot"]')
+    page.locator("#kb-chat").get_by_text("这份方案的文号是什么？").click()
+    expect(bots).to_have_count(1)
+    expect(bots.first).to_contain_text("楚政办通〔2024〕30号")
+
+
+def test_abstention_is_plain(page):
+    answer = ask(page, "高考一本分数线是多少？")
+    assert "文档未涉及" in answer, answer
+    expect(page.locator("#kb-evidence")).not_to_contain_text("相关度")
+
+
+def test_follow_up_and_bad_input(page):
+    ask(page, "职教高考改革由哪些单位负责？")
+    follow = ask(page, "州财政局负责哪些任务？")
+    assert follow.strip()
+    # An oversized question is refused with a message, never a traceback.
+    bad = ask(page, "职" * 5000)
+    assert "Traceback" not in bad and "Error" not in bad
+    assert bad.startswith("⚠️")
+
+
+def test_citation_picker_shows_section_context(page):
+    ask(page, "州财政局负责哪些任务？")
+    options = page.locator("#kb-cite-pick label")
+    if options.count() < 2:
+        pytest.skip("the answer has a single citation")
+    options.nth(1).click()
+    expect(page.locator("#kb-context .kb-cited .kb-n")).to_have_text("[2]")
+
+
+def test_unit_tasks_by_name(page):
+    open_tab(page, "责任单位")
+    box = page.locator("#kb-unit input")
+    box.fill("州财政局")
+    box.press("Enter")
+    page.click("#kb-unit-btn")
+    table = page.locator("#kb-unit-tasks")
+    expect(table).to_contain_text("二（一）1")
+    expect(table).to_contain_text("三（二）")
+    expect(page.locator("#kb-unit-msg")).to_contain_text("州财政局")
+    # A task's full list of units.
+    expect(page.locator("#kb-task-units .kb-chip").first).to_be_visible()
+    shot(page, "units")
+
+
+def test_unit_matrix_and_downloads(page):
+    open_tab(page, "责任单位")
+    page.get_by_role("tab", name="任务 × 单位矩阵").click()
+    matrix = page.locator("#kb-matrix")
+    expect(matrix).to_contain_text("州教育体育局")
+    expect(matrix).to_contain_text("✓")
+    shot(page, "units_matrix")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载 CSV").first.click()
+    csv = Path(dl.value.path()).read_text(encoding="utf-8-sig")
+    assert "州财政局" in csv and "✓" in csv
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载 Excel").first.click()
+    assert Path(dl.value.path()).read_bytes()[:2] == b"PK"   # an xlsx is a zip
+
+
+def test_targets_tab_filters(page):
+    open_tab(page, "目标指标")
+    table = page.locator("#kb-targets")
+    expect(table).to_contain_text("10万")
+    page.fill("#kb-target-filter textarea", "60%")
+    page.keyboard.press("Enter")
+    expect(table).to_contain_text("60%")
+    expect(table).not_to_contain_text("10万")
+    page.fill("#kb-target-filter textarea", "")
+    page.keyboard.press("Enter")
+    expect(table).to_contain_text("10万")
+    shot(page, "targets")
+
+
+def test_library_and_retrieval_tabs(page):
+    open_tab(page, "文档库")
+    expect(page.locator("#kb-docs")).to_contain_text("楚政办通〔2024〕30号")
+    shot(page, "library")
+    open_tab(page, "检索测试")
+    page.fill("#kb-retrieve-q textarea", "职业技能培训")
+    page.keyboard.press("Enter")
+    table = page.locator("#kb-retrieve")
+    expect(table).to_contain_text("二（一）3")
+    shot(page, "retrieve")
+
+
+def test_upload_then_ask(page, tmp_path):
+    doc = tmp_path / "测试县职业教育补助实施细则.md"
+    doc.write_text(NEW_DOC, encoding="utf-8")
+    msg = upload(page, doc)
+    assert "已导入" in msg, msg
+    expect(page.locator("#kb-docs")).to_contain_text("测试县")
+    shot(page, "library_uploaded")
+    answer = ask(page, "测试县职业教育补助标准是多少？")
+    assert "1234" in answer, answer
+    evidence = page.locator("#kb-evidence")
+    expect(evidence.locator(".kb-cite").first).to_contain_text("测试县")
+    expect(evidence).to_contain_text("1234")
+
+
+def test_rejected_upload_is_explained(page, tmp_path):
+    bad = tmp_path / "坏文件.pdf"
+    bad.write_bytes(b"this is not a pdf at all")
+    msg = upload(page, bad)
+    assert "已导入" not in msg
+    assert "Traceback" not in msg
+    expect(page.locator("#kb-upload-msg .kb-error")).to_be_visible()
+
+
+def test_hostile_document_is_shown_not_run(page, tmp_path):
+    doc = tmp_path / "安全测试文件.txt"
+    doc.write_text(XSS_DOC, encoding="utf-8")
+    msg = upload(page, doc)
+    assert "已导入" in msg, msg
+    expect(page.locator("#kb-docs")).to_contain_text("安全测试文件")
+
+    answer = ask(page, '防火墙演练制度规定了什么？<img src=x onerror="window.__xss=3">')
+    user = page.locator('#kb-chat [data-testid="user"]').last
+    expect(user).to_contain_text('<img src=x onerror="window.__xss=3">')
+    evidence = page.locator("#kb-evidence")
+    expect(evidence).to_contain_text("<script>window.__xss=1</script>")
+    expect(evidence).to_contain_text('<img src=x onerror="window.__xss=2">')
+    expect(page.locator("#kb-context")).to_contain_text('<img src=x onerror="window.__xss=2">')
+    assert answer
+
+    open_tab(page, "检索测试")
+    page.fill("#kb-retrieve-q textarea", "防火墙演练制度")
+    page.keyboard.press("Enter")
+    expect(page.locator("#kb-retrieve")).to_contain_text("window.__xss=2")
+    shot(page, "xss_retrieve")
+
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#kb-evidence script, #kb-evidence img, #kb-context img").count() == 0
+    assert not page.dialogs
+    assert not [e for e in page.js_errors if "__xss" in e]
+
+
+def test_remove_document(page, tmp_path):
+    doc = tmp_path / "待删除的测试文件.md"
+    doc.write_text("# 待删除的测试文件\n\n## 一、内容\n\n这份文件只用于测试删除功能。\n", encoding="utf-8")
+    assert "已导入" in upload(page, doc)
+    docs = page.locator("#kb-docs")
+    expect(docs).to_contain_text("待删除的测试文件")
+    pick = page.locator("#kb-remove-pick input")
+    pick.click()
+    page.get_by_role("option", name=re.compile("待删除的测试文件")).first.click()
+    page.get_by_role("button", name="删除", exact=True).click()
+    expect(page.locator("#kb-remove-msg")).to_contain_text("已删除")
+    expect(docs).not_to_contain_text("待删除的测试文件")

@@ -1,0 +1,224 @@
+"""The web app's pure rendering helpers: escaping, highlighting, citation and context HTML."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import web_render as R
+from kb.schema import Answer, Citation, Clause
+
+XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+QUOTE = ("1.推进落实职教高考改革。加大职教高考宣传力度，充分调动中职学校学生参加职教高考积极性；"
+         "2025年起全州中职学校学生升高职学校比例不低于毕业生总数的60%。"
+         "（责任单位：州教育体育局、州人力资源和社会保障局）")
+HIGHLIGHT = "2025年起全州中职学校学生升高职学校比例不低于毕业生总数的60%。"
+
+
+def cite(n=1, quote=QUOTE, highlight=HIGHLIGHT, **kw) -> Citation:
+    base = dict(n=n, doc_id="plan", doc_title="楚雄州职业教育提质增效工作实施方案",
+                doc_number="楚政办通〔2024〕30号", clause_id="二（二）1",
+                section="二、重点任务 > （二）拓宽三个人才培养渠道 > 1.推进落实职教高考改革",
+                quote=quote, score=0.91, highlight=highlight)
+    base.update(kw)
+    return Citation(**base)
+
+
+def clause(cid, path, text="正文。", **kw) -> Clause:
+    return Clause(doc_id="plan", clause_id=cid, path=path, text=text, **kw)
+
+
+# -- escaping ----------------------------------------------------------------------
+
+def test_esc_escapes_markup_and_quotes():
+    assert R.esc(XSS) == ("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x "
+                          "onerror=&quot;alert(2)&quot;&gt;")
+    assert R.esc(None) == ""
+    assert R.esc(3) == "3"
+
+
+def test_md_text_renders_nothing():
+    out = R.md_text("**粗体** [链接](javascript:alert(1)) $x$ 1. 列表 " + XSS)
+    assert "<script" not in out and "<img" not in out
+    assert "&lt;script&gt;" in out
+    # Markdown punctuation is backslash-escaped, so nothing becomes bold, a link or LaTeX.
+    assert r"\*\*粗体\*\*" in out
+    assert r"\[链接\]\(javascript:alert\(1\)\)" in out or r"\[链接\]\(javascript\:alert\(1\)\)" in out
+    assert r"\$x\$" in out
+    # Chinese text passes through untouched.
+    assert R.md_text("州教育体育局负责") == "州教育体育局负责"
+
+
+# -- highlighting --------------------------------------------------------------------
+
+def test_highlight_marks_the_answering_sentence():
+    out = R.highlight_quote(QUOTE, HIGHLIGHT)
+    assert out.count('<mark class="kb-hl">') == 1
+    marked = re.search(r'<mark class="kb-hl">(.*?)</mark>', out).group(1)
+    assert marked == HIGHLIGHT
+    # The text around the mark is all there, in order.
+    assert re.sub(r"</?mark[^>]*>", "", out) == QUOTE
+
+
+def test_highlight_ignores_whitespace_differences():
+    quote = "第一句。第二句 有空格\n换行。第三句。"
+    out = R.highlight_quote(quote, "第二句有空格换行。")
+    assert re.search(r'<mark class="kb-hl">(.*?)</mark>', out, re.S).group(1) == "第二句 有空格\n换行。"
+
+
+@pytest.mark.parametrize("highlight", ["", "   ", "不在原文中的句子。"])
+def test_highlight_missing_or_absent_leaves_the_quote_plain(highlight):
+    assert R.highlight_quote(QUOTE, highlight) == R.esc(QUOTE)
+
+
+def test_highlight_escapes_both_quote_and_sentence():
+    quote = "前文" + XSS + "后文。"
+    out = R.highlight_quote(quote, XSS)
+    assert "<script" not in out and "<img" not in out
+    assert '<mark class="kb-hl">&lt;script&gt;' in out
+    assert out.startswith("前文") and out.endswith("后文。")
+
+
+# -- chat messages -----------------------------------------------------------------------
+
+def test_answer_message_keeps_markers_and_escapes_text():
+    ans = Answer(question="q", answer="由州教育体育局负责[1]，另见[2]。" + XSS, abstained=False,
+                 responsible_units=["州教育体育局", "<b>州财政局</b>"])
+    out = R.answer_message(ans)
+    assert '<strong class="kb-marker">[1]</strong>' in out
+    assert '<strong class="kb-marker">[2]</strong>' in out
+    assert "<script" not in out and "<img" not in out and "<b>" not in out
+    assert "责任单位：州教育体育局、&lt;b&gt;州财政局&lt;/b&gt;" in out
+
+
+def test_abstention_says_so_plainly():
+    ans = Answer(question="q", answer="知识库中的文档没有涉及这个问题。", abstained=True)
+    out = R.answer_message(ans)
+    assert "文档未涉及" in out and "没有涉及" in out
+
+
+def test_user_and_error_messages_are_escaped():
+    assert "<img" not in R.user_message(XSS)
+    assert "<script" not in R.error_message(XSS)
+    assert R.error_message("问题不能为空").startswith("⚠️")
+
+
+# -- evidence panel ------------------------------------------------------------------------
+
+def test_citations_html_lists_every_citation():
+    c2 = cite(n=2, clause_id="三（二）", section="三、保障措施 > （二）落实经费保障",
+              quote="完善职业教育差异化生均拨款制度。", highlight="")
+    out = R.citations_html([cite(), c2])
+    assert out.count('class="kb-cite"') == 2
+    assert "[1]" in out and "[2]" in out
+    assert "二（二）1" in out and "三（二）" in out
+    assert "楚政办通〔2024〕30号" in out
+    assert "楚雄州职业教育提质增效工作实施方案" in out
+    assert "二、重点任务 &gt; （二）拓宽三个人才培养渠道" in out
+    assert f'<mark class="kb-hl">{HIGHLIGHT}</mark>' in out
+    assert "0.91" in out
+
+
+def test_citations_html_escapes_document_fields():
+    out = R.citations_html([cite(doc_title=XSS, doc_number=XSS, clause_id=XSS, section=XSS,
+                                 quote=XSS, highlight=XSS)])
+    assert "<script" not in out and "<img" not in out
+    assert out.count("&lt;script&gt;") >= 5
+
+
+def test_citations_html_empty_and_abstained():
+    assert "提问后" in R.citations_html([])
+    assert "没有涉及" in R.citations_html([], abstained=True)
+    assert "仅供参考" in R.citations_html([cite()], abstained=True)
+
+
+def test_citation_label_is_short():
+    assert R.citation_label(cite()) == "[1] 二（二）1 推进落实职教高考改革"
+    assert R.heading_text("（三）强化考核评价") == "强化考核评价"
+    assert R.heading_text("第二十四条 ") == "第二十四条"
+
+
+# -- section context ------------------------------------------------------------------------
+
+SECTION = ["二、重点任务", "（二）拓宽三个人才培养渠道"]
+CLAUSES = [
+    clause("一", ["一、工作目标"], "一、工作目标。用3年时间。"),
+    clause("二（一）1", ["二、重点任务", "（一）实施三个基础工程", "1.加快优质学校建设"]),
+    clause("二（二）1", SECTION + ["1.推进落实职教高考改革"], QUOTE),
+    clause("二（二）2", SECTION + ["2.开展“中高本”贯通培养"], "2.开展“中高本”贯通培养。"),
+    clause("二（二）3", SECTION + ["3.推动“职普技”融合培养"], "3.推动“职普技”融合培养。<i>x</i>"),
+    clause("三（一）", ["三、保障措施", "（一）加强组织领导"]),
+]
+
+
+def test_section_context_keeps_the_section_only():
+    parent, shown = R.section_context(CLAUSES, "二（二）1")
+    assert parent == SECTION
+    assert [c.clause_id for c in shown] == ["二（二）1", "二（二）2", "二（二）3"]
+
+
+def test_section_context_radius_and_missing():
+    _, shown = R.section_context(CLAUSES, "二（二）3", radius=1)
+    assert [c.clause_id for c in shown] == ["二（二）2", "二（二）3"]
+    assert R.section_context(CLAUSES, "九（九）9") == ([], [])
+    parent, shown = R.section_context(CLAUSES, "一")
+    assert parent == ["一、工作目标"] and [c.clause_id for c in shown] == ["一"]
+    preamble = [clause("前言", [], "为认真贯彻落实……")] + CLAUSES
+    assert R.section_context(preamble, "前言") == ([], [preamble[0]])
+
+
+def test_section_context_keeps_all_parts_of_a_split_clause():
+    parts = CLAUSES[:3] + [clause("二（二）1", SECTION + ["1.推进落实职教高考改革"], "续。", part=2)] + CLAUSES[3:]
+    _, shown = R.section_context(parts, "二（二）1", radius=0)
+    assert [(c.clause_id, c.part) for c in shown] == [("二（二）1", 0), ("二（二）1", 2)]
+
+
+def test_context_html_emphasises_the_cited_clause():
+    out = R.context_html(CLAUSES, cite())
+    assert out.count("kb-ctx-clause kb-cited") == 1
+    cited = out.split("kb-ctx-clause kb-cited", 1)[1].split("kb-ctx-clause", 1)[0]
+    assert "二（二）1" in cited and '<mark class="kb-hl">' in cited
+    assert "二（二）2" in out and "二（二）3" in out
+    assert "三（一）" not in out and "一、工作目标。" not in out
+    assert "&lt;i&gt;x&lt;/i&gt;" in out and "<i>" not in out
+    assert "二、重点任务 &gt; （二）拓宽三个人才培养渠道" in out
+
+
+def test_context_html_without_citation_or_clause():
+    assert "选择一条引文" in R.context_html([], None)
+    assert "未找到" in R.context_html(CLAUSES, cite(clause_id="九（九）9"))
+
+
+# -- small pieces ---------------------------------------------------------------------------
+
+def test_notice_and_units_html():
+    assert R.notice_html(XSS, "error").startswith('<div class="kb-notice kb-error">')
+    assert "<script" not in R.notice_html(XSS)
+    assert 'kb-info' in R.notice_html("x", "bogus")
+    c = clause("二（二）1", SECTION + ["1.推进落实职教高考改革"], title="推进落实职教高考改革",
+               units=["州教育体育局", "<b>州人社局</b>"], lead_units=["州教育体育局"])
+    out = R.units_html(c)
+    assert "共 2 个单位" in out
+    assert 'kb-chip kb-lead">州教育体育局' in out
+    assert "&lt;b&gt;州人社局&lt;/b&gt;" in out and "<b>" not in out
+    assert "选择一项任务" in R.units_html(None)
+    assert "未写明责任单位" in R.units_html(clause("一", ["一、工作目标"]))
+
+
+# -- who may write (pure policy in app/web.py) -------------------------------------------------
+
+def test_write_permission():
+    from app.web import write_permission
+    from kb.config import Settings
+    base = Settings.from_env()
+    import dataclasses
+    local = dataclasses.replace(base, host="127.0.0.1", admin_password="")
+    public = dataclasses.replace(base, host="0.0.0.0", admin_password="")
+    guarded = dataclasses.replace(base, host="0.0.0.0", admin_password="s3cret")
+    assert write_permission(local, "")[0]
+    allowed, why = write_permission(public, "anything")
+    assert not allowed and "KB_ADMIN_PASSWORD" in why
+    assert write_permission(guarded, "s3cret")[0]
+    allowed, why = write_permission(guarded, "wrong")
+    assert not allowed and "s3cret" not in why
+    assert not write_permission(guarded, None)[0]
