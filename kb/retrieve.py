@@ -1,4 +1,4 @@
-"""Hybrid retrieval at clause level: dense (m3e-small via Chroma) + BM25 (jieba), rank fusion.
+"""Hybrid retrieval at clause level: dense (m3e-small via Chroma) + BM25 (jieba), score fusion.
 
 Keyword evidence is the stronger signal for this kind of text (see ARCHITECTURE.md), so fusion
 weights it higher. Questions that name a document are scoped to it, and a superseded version of
@@ -17,9 +17,8 @@ from kb.store import Snapshot, Store
 from kb.textnorm import fold, to_halfwidth
 from kb.tokenize import tokens
 
-RRF_K = 60
-KEYWORD_WEIGHT = 0.6
-DENSE_WEIGHT = 0.4
+DENSE_WEIGHT = 0.3       # keyword evidence is the stronger signal (ARCHITECTURE.md); measured on eval/gold
+TITLE_BOOST = 0.5        # a clause whose own heading the question quotes
 CANDIDATES = 60
 _OLD_VERSION_CUES = ("修订前", "修改前", "旧版", "原来", "以前", "变化", "区别", "不同", "修改了", "改了", "对比", "新旧")
 
@@ -34,6 +33,11 @@ def title_keys(doc: Document) -> set[str]:
 def _place(doc: Document) -> str:
     m = re.match(r"^([\u4e00-\u9fa5]{2,3}?(?:省|市|州|县))", doc.title)
     return fold(m[1]) if m else ""
+
+
+def _bare(text: str) -> str:
+    """Folded, without quotes and brackets: 打造优质专业(群) ~ 打造优质专业群, “中高本” ~ 中高本."""
+    return re.sub(r"[\"'“”‘’《》〈〉（）()\s]", "", fold(text))
 
 
 def _names_version_year(q: str, doc: Document) -> bool:
@@ -117,16 +121,25 @@ class Retriever:
         dense = self.dense(snap, question) if mode in ("hybrid", "dense") else []
         keyword = self.keyword(snap, self.topic(question)) if mode in ("hybrid", "keyword") else []
         fused: dict[int, ScoredClause] = {}
-        for weight, hits, kind in ((DENSE_WEIGHT, dense, "dense"), (KEYWORD_WEIGHT, keyword, "keyword")):
+        weights = {"dense": DENSE_WEIGHT if mode == "hybrid" else 1.0, "keyword": 1.0}
+        for kind, hits in (("dense", dense), ("keyword", keyword)):
+            if not hits:
+                continue
+            top, low = hits[0][1], hits[-1][1]
             for rank, (i, score) in enumerate(hits, start=1):
                 sc = fused.setdefault(i, ScoredClause(snap.clauses[i], 0.0))
                 setattr(sc, kind, score)
                 setattr(sc, f"{kind}_rank", rank)
-                sc.score += (weight if mode == "hybrid" else 1.0) / (RRF_K + rank)
+                # min-max within this query's candidates: BM25 and cosine live on different scales
+                sc.score += weights[kind] * ((score - low) / (top - low) if top > low else 1.0)
         scope = document_scope(question, snap.documents)
         old = superseded(snap.documents)
+        q_key = _bare(question)
         for i, sc in fused.items():
             doc_id = sc.clause.doc_id
+            title = _bare(sc.clause.title)
+            if len(title) >= 4 and title in q_key:
+                sc.score *= 1.0 + TITLE_BOOST
             if scope:
                 sc.score *= 1.0 + scope.get(doc_id, 0.0)
             if doc_id in old and not asks_about_old_version(question, snap.documents[doc_id]):
