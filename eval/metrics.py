@@ -270,6 +270,7 @@ def score_answer(item: dict, answer: dict, canonical: Callable[[str], str] | Non
         correct = not abstained and ok and bool(first_ok)
     else:
         raise ValueError(f"unknown kind {kind}")
+    detail["answer_chars"] = len(text)
     return Score(item["id"], kind, bool(correct), abstained, first_ok, detail)
 
 
@@ -310,8 +311,10 @@ def summarize(items: list[dict], scores: list[Score]) -> dict:
     pos = [s for s in scores if s.kind == "abstain"]
     predicted_abstain = [s for s in scores if s.abstained]
     tp_ab = sum(1 for s in predicted_abstain if s.kind == "abstain")
+    lengths = sorted(s.detail.get("answer_chars", 0) for s in scores)
     return {
         "n": len(scores),
+        "answer_chars_median": lengths[len(lengths) // 2] if lengths else 0,
         "correct": sum(s.correct for s in scores),
         "accuracy": _mean([float(s.correct) for s in scores]),
         "answerable_accuracy": _mean([float(s.correct) for s in scores if s.kind != "abstain"]),

@@ -216,6 +216,7 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
         L.append(f"| {name} | {f(s)} | {f(b) if b else '-'} |")
     row("overall accuracy", lambda x: f"{_pct(x['accuracy'])} ({x['correct']}/{x['n']})")
     row("accuracy on answerable questions", lambda x: _pct(x["answerable_accuracy"]))
+    row("answer length, median characters", lambda x: str(x["answer_chars_median"]))
     row("who: unit F1 (micro)", lambda x: f"{x['who_units']['micro_f1']:.3f} (P {x['who_units']['micro_precision']:.3f} / R {x['who_units']['micro_recall']:.3f})")
     row("who: unit F1 (macro)", lambda x: f"{x['who_units']['macro_f1']:.3f}")
     row("unit_tasks+mention: clause F1 (macro)", lambda x: f"{x['clause_sets']['macro_f1']:.3f} (P {x['clause_sets']['macro_precision']:.3f} / R {x['clause_sets']['macro_recall']:.3f})")
