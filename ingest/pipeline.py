@@ -10,10 +10,11 @@ from ingest.meta import extract_facts, header_block
 from ingest.outline import RawClause, outline, split_long
 from ingest.read import read_bytes
 from kb.schema import Clause, Document, InputError
+from kb.tokenize import dictionary_version
 
 # Bump when parsing changes what a file yields, so `kb ingest` re-parses unchanged files.
 # Vectors are reused wherever a clause's text did not change.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2+" + dictionary_version()
 
 
 def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> tuple[Document, list[Clause]]:

@@ -20,18 +20,19 @@ from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
 from kb.tokenize import places, tokens
 
 # Question cues. They select the answering mechanism, never an answer.
-_WHO = re.compile(r"由哪些|哪些单位|哪个单位|哪些部门|哪个部门|哪家单位|谁负责|谁来|由谁|责任单位|负责单位|牵头单位|归谁|谁管|谁牵头|谁抓")
+_WHO = re.compile(r"由哪些|哪(?:些|个|几个|家)?(?:单位|部门)|谁负责|谁来|由谁|责任单位|负责单位|牵头单位|归谁|谁管|谁牵头|谁抓")
 _TASKS = re.compile(r"负责|任务|要做|做什么|干什么|干啥|职责|承担|工作|参与|做哪些|管什么|有哪些事|事项|分工")
 _MENTION = re.compile(r"涉及|提到|提及|出现|点名|相关")
 _META = {
     "doc_number": re.compile(r"文号|发文字号|字号|文件号"),
-    "written_date": re.compile(r"成文日期|成文时间|印发日期|印发时间|什么时候印发|何时印发|哪天印发|签发|哪天出台|什么时候出台|何时出台|制定日期|落款"),
+    "written_date": re.compile(r"成文|印发日期|印发时间|什么时候印发|何时印发|哪天印发|签发|哪天出台|什么时候出台|何时出台|制定日期|落款"),
     "published_date": re.compile(r"发布日期|发布时间|公开日期|什么时候发布|何时发布|哪天发布|什么时候公开|上网"),
-    "issuer": re.compile(r"发布机构|印发机构|发文机关|发文单位|哪个部门印发|谁印发|谁发布|谁发的|哪个单位印发|由谁印发|制定机关|哪个机关|谁制定|谁出台"),
-    "implements": re.compile(r"(贯彻|落实|依据|根据|实施)[^，。]*(哪个|什么|哪份|哪一个)[^，。]*(文件|方案|通知)|上位文件|省级文件|哪个省|省里"),
-    "title": re.compile(r"标题|文件名称|全称|文件名|叫什么"),
+    "issuer": re.compile(r"(发布|印发|发文|制定)(机构|机关|单位|部门)|(哪个|什么|哪一?个?|哪家)(单位|部门|机关|机构)(发布|印发|制定|出台|发的)|谁(印发|发布|发的|制定|出台)|由谁印发"),
+    "addressees": re.compile(r"印发给|发给哪些|下发给|主送"),
+    "implements": re.compile(r"(贯彻|落实|依据|根据|实施)[^，。]*(哪个|什么|哪份|哪一个)[^，。]*(文件|方案|通知)|(依据|根据|落实|贯彻)的[^，。]*(文件|方案|通知)|上位文件|省级文件|省级方案|哪个省|省里"),
+    "title": re.compile(r"标题|文件名称|全称|文件名|叫什么|(哪个|什么|哪份|哪一个)(方案|文件)"),
 }
-_NUMBER = re.compile(r"多少|几个|几所|几项|几家|几种|几万|几成|比例|百分之|%|数量|规模|多大|目标|比重|占比|不低于|不少于|不超过")
+_NUMBER = re.compile(r"多少|(?<!哪)几(?:个|所|项|家|种|万|成|名|人)|比例|百分之|%|数量|规模|多大|比重|占比|不低于|不少于|不超过")
 _WHEN = re.compile(r"什么时候|何时|哪一年|哪年|几年|截至|期限|时限|到什么时候|多长时间|多久|时间节点|哪一天|年底|起")
 _LIST = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两\d]+[个所项家条类种]|包括|分别|指谁|指哪|是谁|有哪|都有|名单|列举|是什么|指什么|什么意思|含义|内容")
 _COMPARE = re.compile(r"变化|区别|不同|相比|对比|新旧|修订前后|修改前后|改了什么|修改了什么|有何变化|差异|新版|旧版|老版")
@@ -81,7 +82,8 @@ class Answerer:
             return self._abstain(q, "知识库中还没有文档，请先导入文件。")
         qn = t2s(to_halfwidth(q))
         context = self._with_context(qn, history)
-        for handler in (self._meta, self._slogan, self._unit_tasks, self._mentions, self._who, self._versions):
+        for handler in (self._meta, self._slogan, self._unit_tasks, self._mentions, self._who, self._versions,
+                        self._heading_list, self._term_mentions):
             answer = handler(q, qn, context)
             if answer is not None:
                 return answer
@@ -161,6 +163,13 @@ class Answerer:
             number = cite.get("doc_number", "")
             text = f"《{doc.title}》是为贯彻落实《{value}》" + (f"（{number}）" if number else "") + "而制定的"
             value = number or value
+        elif field == "addressees":
+            notice = self._first_clause(doc.doc_id, lambda c: c.clause_id == "印发通知")
+            line = next((ln for ln in (notice.text.split("\n") if notice else []) if ln.endswith(("：", ":"))), "")
+            if not line:
+                return None
+            value = line
+            text = f"《{doc.title}》印发给{line.rstrip('：:')}"
         elif field == "title":
             value = doc.title
             text = f"文件标题是《{doc.notice_title or doc.title}》"
@@ -176,7 +185,7 @@ class Answerer:
         """Asked of the document itself ("这份方案的文号"), not of a topic inside it
         ("生均经费标准由谁制定")."""
         rest = cue.sub(" ", self.kb.retriever.topic(qn))
-        rest = re.sub(r"这份|这个|该|本|此|文件|方案|通知|办法|条例|规定|法律|政策|印发|发布|制定|出台", " ", rest)
+        rest = re.sub(r"这份|这个|该|本|此|文件|方案|通知|办法|条例|规定|法律|政策|印发|发布|制定|出台|职教|省级|哪个|单位", " ", rest)
         return len([t for t in tokens(rest) if len(t) > 1]) <= 1
 
     def _clause_containing(self, doc_id: str, value: str) -> Clause | None:
@@ -266,7 +275,10 @@ class Answerer:
         best = with_units[0]
         # The task must be the one asked about; otherwise the answer lies in a clause without a
         # 责任单位 list (a law article, say) and the extractive answer handles it.
-        topic = [t for t in tokens(_WHO.sub(" ", self.kb.retriever.topic(context))) if len(t) > 1]
+        topic = _WHO.sub(" ", self.kb.retriever.topic(context))
+        for name in [topic[a:b] for a, b, _ in unit_db.matches(topic)]:
+            topic = topic.replace(name, " ")     # "…有州发改委吗": the units are the answer, not the topic
+        topic = [t for t in tokens(topic) if len(t) > 1]
         if self._overlap(topic, f"{' '.join(best.clause.path)} {best.clause.text}") < MIN_COVERAGE:
             return None
         c = best.clause
@@ -278,6 +290,50 @@ class Answerer:
         else:
             text = f"{c.title or c.clause_id}的责任单位是{'、'.join(c.units)}[{n}]。"
         return self._result(q, text, "who", list(c.units))
+
+    # -- "which are the 三个基础工程": the headings under a heading ---------------
+    def _heading_list(self, q: str, qn: str, context: str) -> Answer | None:
+        if not _LIST.search(qn) or _NUMBER.search(qn) or _WHEN.search(qn):
+            return None
+        topic = [t for t in tokens(_LIST.sub(" ", self.kb.retriever.topic(context))) if len(t) > 1]
+        if not topic:
+            return None
+        scope = self._scope_doc(context)
+        best, best_cover = None, 0.0
+        for doc_id, parent, children in self._sibling_groups():
+            if scope is not None and doc_id != scope.doc_id:
+                continue
+            cover = self._overlap(topic, parent)
+            if cover > best_cover:
+                best, best_cover = (doc_id, parent, children), cover
+        if best is None or best_cover < 0.8:
+            return None
+        _, parent, children = best
+        parts = []
+        for label, clause in children:
+            n = self._cite(clause, 1.0)
+            parts.append(f"{_strip_number(label)}[{n}]")
+        return self._result(q, f"{_strip_number(parent)}包括{len(children)}项：" + "；".join(parts) + "。", "list")
+
+    # -- "where does the plan mention 工作专班": every clause naming a term ---------
+    def _term_mentions(self, q: str, qn: str, context: str) -> Answer | None:
+        m = re.match(r"^[“\"'「]?(.{2,20}?)[”\"'」]?(?:在|于)?(?:哪些|哪个|哪一?)?(?:方案|文件|文中|任务|部分|条款)?(?:中|里)?"
+                     r"(?:哪些|哪个|哪一?)?(?:任务|部分|条款|地方)?(?:里|中)?(?:涉及|提到|提及|出现)", qn)
+        if not m:
+            return None
+        term = fold(re.sub(r"^(方案|文件)(中|里)?", "", m[1]))
+        scope = self._scope_doc(context)
+        clauses = [c for c in self.kb._first_parts(self.snap.clauses)
+                   if term in fold(c.text) and c.clause_id != "文件信息"
+                   and (scope is None or c.doc_id == scope.doc_id)]
+        if not clauses or len(term) < 2:
+            return None
+        lines = []
+        for i, c in enumerate(clauses, 1):
+            sentence = _sentence_with(c.text, term)
+            n = self._cite(c, 1.0, sentence)
+            lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{sentence}[{n}]")
+        return self._result(q, f"提到“{m[1]}”的条款共{len(clauses)}处：\n" + "\n".join(lines), "mention")
 
     # -- versions of one law ---------------------------------------------------
     def _versions(self, q: str, qn: str, context: str) -> Answer | None:
@@ -412,7 +468,7 @@ def _asked_unit(qn: str) -> str:
 
 def _has_quantity(sentence: str, unit: str) -> bool:
     if not unit:
-        return bool(_QUANTITY.search(sentence))
+        return bool(_QUANTITY.search(sentence) or re.search(r"\d", sentence))
     if unit == "%":
         return bool(re.search(r"\d\s*[%％]|百分之", sentence))
     return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*{unit}", sentence))

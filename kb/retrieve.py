@@ -40,6 +40,11 @@ def _bare(text: str) -> str:
     return re.sub(r"[\"'“”‘’《》〈〉（）()\s]", "", fold(text))
 
 
+def _kind_word(kind: str) -> str:
+    """实施方案 -> 方案: the word people use for a document of that kind."""
+    return {"实施方案": "方案", "法律": "法"}.get(kind, kind)
+
+
 def _names_version_year(q: str, doc: Document) -> bool:
     years = {d[:4] for d in (doc.written_date, doc.published_date, *doc.dates.values()) if d}
     years |= set(re.findall(r"(?:19|20)\d\d", doc.doc_id))
@@ -59,6 +64,8 @@ def document_scope(question: str, documents: dict[str, Document]) -> dict[str, f
             scope[doc.doc_id] = 1.0 + 0.5 * _names_version_year(q, doc)
         elif (place := _place(doc)) and (place in q or place.rstrip("省市州县") in q):
             scope[doc.doc_id] = 0.5
+        elif doc.kind and _kind_word(doc.kind) in q:
+            scope[doc.doc_id] = 0.3
     return scope
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import re
 from pathlib import Path
@@ -16,12 +17,22 @@ DATA = Path(__file__).parent / "data"
 STOPWORDS = frozenset("""
 的 了 和 与 及 或 等 是 在 对 由 为 把 被 将 从 到 向 以 于 按 按照 要 要求 有 有关 哪些 哪个 哪 什么 怎么 怎样
 如何 多少 几 几个 谁 吗 呢 吧 啊 呀 么 请问 请 问 一下 一些 一个 这个 那个 这 那 其 它 他 她 我 我们 你 你们
-相关 方面 情况 相比 对比 变化 区别 不同 修订 修改 年版 版本 新版 旧版 前后 内容 具体 主要 关于 什么样 负责 单位 任务 工作 规定 提出 包括 哪几个 哪几 几项 多大 何时 时候
+为什么 为何 是否 能否 可否 有没有 要不要 叫 名字 名称 列出 全部 所有 一下子 归 管 指 上要 那块 这块 相比 对比 变化 区别 不同 修订 修改 年版 版本 新版 旧版 前后 内容 具体 主要 关于 什么样 负责 单位 任务 工作 规定 提出 包括 哪几个 哪几 几项 多大 何时 时候
 什么时候 应当 应该 可以 需要 进行 开展 实施 推进 推动 做 做好 干 干啥 啥 咋 呢 之 中 上 下 里 个 项 条 款
 """.split())
 _PUNCT = re.compile(r"^[\W_]+$")
 # 几年, 多少天, 哪一天, 多久, 最长: the asking, not the topic.
 _QUESTION_WORD = re.compile(r"^(几|多少|哪|多久|多长|多大|多高|最长|最多|最少|最短|最高|最低)")
+
+
+def dictionary_version() -> str:
+    """Changes when the user dictionary changes, so stored BM25 tokens are recomputed."""
+    digest = hashlib.sha1()
+    for name in ("terms.txt", "units.json"):
+        path = DATA / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
 
 
 @functools.lru_cache(maxsize=1)
