@@ -39,10 +39,33 @@ INTERNAL_ERROR = "出错了：服务器内部错误，请稍后再试。详细�
 
 TASK_COLS = ["条款", "任务", "所在章节", "条款原文", "文档"]
 TARGET_COLS = ["文档", "条款", "指标内容", "数值", "比较", "期限", "原文"]
-DOC_COLS = ["标题", "文号", "发布机构", "成文日期", "类型", "层级", "条款数", "文档ID"]
+DOC_COLS = ["标题", "文号", "发布机构", "成文日期", "类型", "层级", "条款数"]
 MISSING_COLS = ["被引用文件", "文号", "引用它的文档"]
 RETRIEVE_COLS = ["名次", "条款", "任务/标题", "融合分", "向量相似度", "向量名次",
                  "关键词分", "关键词名次", "文档", "条款原文"]
+
+# A click (or Enter) on an evidence card picks that citation; delegated, as the cards
+# are re-rendered with every answer.
+CARD_CLICK_JS = """
+const pick = (e) => {
+  const card = e.target.closest('.kb-cite[data-i]');
+  if (card) trigger('click', {index: Number(card.dataset.i)});
+};
+element.addEventListener('click', pick);
+element.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') pick(e); });
+"""
+
+# Keep the emphasised clause of the context panel in view when the panel changes.
+SCROLL_TO_CITED_JS = """
+const box = element.closest('.kb-scroll-ctx') || element;
+new MutationObserver(() => {
+  const cited = element.querySelector('.kb-cited');
+  if (!cited) return;
+  const head = element.querySelector('.kb-ctx-head');
+  const offset = cited.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  box.scrollTop += offset - (head ? head.offsetHeight : 0) - 8;
+}).observe(element, {childList: true, subtree: true});
+"""
 
 CSS = """
 .gradio-container { max-width: 1360px !important; }
@@ -50,15 +73,20 @@ CSS = """
 #kb-header h1 { font-size:22px; margin:0; font-weight:700; }
 #kb-header span { color:var(--body-text-color-subdued); font-size:14px; }
 .kb-evidence, .kb-context { font-size:14px; line-height:1.65; }
-.kb-scroll { max-height: 265px; overflow-y: auto; padding-right: 4px; }
-.kb-scroll-ctx { max-height: 215px; overflow-y: auto; padding-right: 4px; }
-#kb-cite-pick { padding: 4px 8px !important; }
-#kb-cite-pick label { padding: 3px 10px !important; font-size: 13px !important; }
+.kb-scroll { max-height: 290px; overflow-y: auto; padding-right: 4px; }
+.kb-scroll-ctx { max-height: 245px; overflow-y: auto; padding-right: 4px;
+                 border-top: 1px dashed var(--border-color-primary); padding-top: 6px; }
+.kb-panel-head { font-weight:600; font-size:15px; margin:4px 0 2px; }
+.kb-panel-head span { font-weight:400; font-size:13px; margin-left:10px; color:var(--body-text-color-subdued); }
 #kb-chat .kb-marker { color: var(--color-accent); }
 .kb-table td, .kb-table th, .kb-table td *, .kb-table th * { font-family: var(--font) !important; }
 .kb-ctx-id { margin-bottom: 2px; }
+.kb-ctx-title { font-weight:600; }
 .kb-cite { border:1px solid var(--border-color-primary); border-radius:8px; padding:8px 10px;
            margin-bottom:8px; background:var(--background-fill-primary); }
+.kb-cite { cursor:pointer; transition:border-color .15s; }
+.kb-cite:hover { border-color:var(--color-accent); }
+.kb-cite.kb-selected { border-color:var(--color-accent); box-shadow:0 0 0 1px var(--color-accent); }
 .kb-cite-head { font-weight:600; }
 .kb-n { color:var(--color-accent); font-weight:700; }
 .kb-docno { margin-left:8px; color:var(--body-text-color-subdued); font-weight:400; font-size:13px; }
@@ -71,7 +99,8 @@ CSS = """
 mark.kb-hl { background:#ffe58f; color:inherit; padding:0 1px; border-radius:2px; }
 .kb-empty { color:var(--body-text-color-subdued); padding:10px 4px; }
 .kb-note { color:#ad6800; font-size:13px; margin-bottom:6px; }
-.kb-ctx-head { font-weight:600; margin-bottom:6px; }
+.kb-ctx-head { font-weight:600; padding:4px 0 6px; position:sticky; top:-6px; z-index:1;
+               background:var(--body-background-fill); }
 .kb-ctx-clause { padding:6px 8px; border-radius:6px; margin-bottom:4px; color:var(--body-text-color-subdued); }
 .kb-ctx-clause.kb-cited { color:var(--body-text-color); background:#fffbe6; border:1px solid #ffd666; }
 .kb-ctx-text { white-space:pre-wrap; }
@@ -205,8 +234,8 @@ def filter_frame(df: pd.DataFrame, query: str) -> pd.DataFrame:
 
 
 def documents_frame(kb: KnowledgeBase) -> pd.DataFrame:
-    rows = [[d.title, d.doc_number, d.issuer, d.written_date, d.kind, d.level, d.clause_count,
-             d.doc_id] for d in kb.documents()]
+    rows = [[d.title, d.doc_number, d.issuer, d.written_date, d.kind, d.level, d.clause_count]
+            for d in kb.documents()]
     return pd.DataFrame(rows, columns=DOC_COLS)
 
 
@@ -291,20 +320,19 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                 shown = q if len(q) <= 200 else q[:200] + "…"
                 chat.append({"role": "user", "content": R.user_message(shown)})
             chat.append({"role": "assistant", "content": R.error_message(str(e))})
-            return (question, chat, asked, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+            return (question, chat, asked) + tuple(gr.skip() for _ in range(4))
         except Exception:   # noqa: BLE001
             log.exception("ask failed")
             chat.append({"role": "user", "content": R.user_message(q)})
             chat.append({"role": "assistant", "content": R.error_message(INTERNAL_ERROR)})
-            return (question, chat, asked, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+            return (question, chat, asked) + tuple(gr.skip() for _ in range(4))
         chat.append({"role": "user", "content": R.user_message(q)})
         chat.append({"role": "assistant", "content": R.answer_message(ans)})
         asked.append(q)
         cites = list(ans.citations)
-        choices = [(R.citation_label(c), i) for i, c in enumerate(cites)]
-        radio = gr.update(choices=choices, value=0 if cites else None, visible=bool(cites))
-        context = show_context(cites, 0) if cites else R.context_html([], None)
-        return ("", chat, asked, cites, R.citations_html(cites, ans.abstained), radio, context)
+        first = 0 if cites else None
+        return ("", chat, asked, cites, ans.abstained,
+                R.citations_html(cites, ans.abstained, selected=first), show_context(cites, first))
 
     def show_context(cites: list[Citation], index):
         if index is None or not cites or not (0 <= int(index) < len(cites)):
@@ -317,13 +345,19 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
             return R.notice_html(INTERNAL_ERROR, "error")
         return R.context_html(clauses, c)
 
+    def card_clicked(cites: list[Citation], abstained: bool, evt: gr.EventData):
+        """A click on an evidence card: mark it, show its clause in its section."""
+        index = getattr(evt, "index", None)
+        if not isinstance(index, int) or not (0 <= index < len(cites or [])):
+            return gr.skip(), gr.skip()
+        return R.citations_html(cites, abstained, selected=index), show_context(cites, index)
+
     def pick_example(evt: gr.SelectData):
         value = evt.value
         return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
     def clear_chat():
-        return ([], [], [], R.citations_html([]), gr.update(choices=[], value=None, visible=False),
-                R.context_html([], None), "")
+        return [], [], [], False, R.citations_html([]), R.context_html([], None), ""
 
     # ---------------------------------------------------------------- 责任单位
     def unit_lookup(name: str):
@@ -385,9 +419,9 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
 
     # ---------------------------------------------------------------- 文档库
     def library_data():
-        docs = documents_frame(kb)
-        choices = [(f"{t}（{i}）" if t else i, i) for t, i in zip(docs["标题"], docs["文档ID"])]
-        return docs, missing_frame(kb), gr.update(choices=choices, value=None)
+        choices = [(f"{d.title}（{d.doc_id}）" if d.title and d.title != d.doc_id else d.doc_id,
+                    d.doc_id) for d in kb.documents()]
+        return documents_frame(kb), missing_frame(kb), gr.update(choices=choices, value=None)
 
     def upload(file_path, password, progress=gr.Progress()):
         ok, why = write_permission(settings, password)
@@ -444,6 +478,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
             with gr.Tab("问答", id="qa"):
                 asked = gr.State([])
                 cites = gr.State([])
+                abstained = gr.State(False)
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=11, min_width=420):
                         chat = gr.Chatbot(
@@ -460,20 +495,19 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                                                 elem_id="kb-ask")
                             clear_btn = gr.Button("清空", scale=1, min_width=70)
                     with gr.Column(scale=9, min_width=360):
-                        gr.Markdown("**引用的条款**")
+                        gr.HTML('<div class="kb-panel-head">引用的条款'
+                                '<span>点击条款，查看它在原文中的上下文</span></div>', js_on_load=None)
                         evidence = gr.HTML(R.citations_html([]), elem_id="kb-evidence",
-                                           elem_classes=["kb-scroll"], js_on_load=None)
-                        cite_pick = gr.Radio(choices=[], label="点击引文，查看条款在原文中的上下文",
-                                             visible=False, elem_id="kb-cite-pick")
+                                           elem_classes=["kb-scroll"], js_on_load=CARD_CLICK_JS)
                         context = gr.HTML(R.context_html([], None), elem_id="kb-context",
-                                          elem_classes=["kb-scroll-ctx"], js_on_load=None)
-                ask_outputs = [question, chat, asked, cites, evidence, cite_pick, context]
+                                          elem_classes=["kb-scroll-ctx"], js_on_load=SCROLL_TO_CITED_JS)
+                ask_outputs = [question, chat, asked, cites, abstained, evidence, context]
                 question.submit(ask, [question, chat, asked], ask_outputs)
                 ask_btn.click(ask, [question, chat, asked], ask_outputs)
                 chat.example_select(pick_example, None, question).then(
                     ask, [question, chat, asked], ask_outputs)
-                cite_pick.change(show_context, [cites, cite_pick], context)
-                clear_outputs = [chat, asked, cites, evidence, cite_pick, context, question]
+                evidence.click(card_clicked, [cites, abstained], [evidence, context])
+                clear_outputs = [chat, asked, cites, abstained, evidence, context, question]
                 clear_btn.click(clear_chat, None, clear_outputs)
                 chat.clear(clear_chat, None, clear_outputs)
 
@@ -548,11 +582,12 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=13):
                         docs_df = gr.Dataframe(value=pd.DataFrame(columns=DOC_COLS), interactive=False,
                                                wrap=True, max_height=300, label="已收录的文档",
-                                               column_widths=["30%", "14%", "14%", "10%", "8%", "6%", "6%", "12%"],
+                                               column_widths=["36%", "16%", "16%", "11%", "8%", "6%", "7%"],
                                                elem_id="kb-docs", elem_classes=["kb-table"])
                         missing_df = gr.Dataframe(value=pd.DataFrame(columns=MISSING_COLS),
                                                   interactive=False, wrap=True, max_height=220,
                                                   label="被引用但未收录的文件（建议补充）",
+                                                  column_widths=["55%", "20%", "25%"],
                                                   elem_id="kb-missing", elem_classes=["kb-table"])
                     with gr.Column(scale=7, min_width=320):
                         if settings.admin_password:

@@ -74,7 +74,8 @@ def answer_message(ans: Answer) -> str:
     body = _MARKER_MD.sub(r'<strong class="kb-marker">[\1]</strong>', body)
     if ans.abstained:
         return "📭 **文档未涉及**\n\n" + body
-    if ans.responsible_units:
+    missing = [u for u in ans.responsible_units if u not in ans.answer]
+    if missing:     # units the answer text does not already name
         body += "\n\n责任单位：" + "、".join(md_text(u) for u in ans.responsible_units)
     return body
 
@@ -94,14 +95,10 @@ def heading_text(heading: str) -> str:
     return _HEADING_NUMBER.sub("", heading, count=1).strip() or heading
 
 
-def citation_label(c: Citation) -> str:
-    """Short plain-text label for the citation picker (Radio choices escape it themselves)."""
-    last = c.section.split(" > ")[-1] if c.section else ""
-    return f"[{c.n}] {c.clause_id} {heading_text(last)}".strip()
-
-
-def citations_html(citations: Sequence[Citation], abstained: bool = False) -> str:
-    """The evidence panel: one card per cited clause."""
+def citations_html(citations: Sequence[Citation], abstained: bool = False,
+                   selected: int | None = None) -> str:
+    """The evidence panel: one card per cited clause; card `selected` (an index) marked.
+    Each card carries data-i, its index, for the click handler."""
     if abstained and not citations:
         return ('<div class="kb-evidence kb-empty">📭 知识库中的文档没有涉及这个问题，'
                 "因此没有可引用的条款。</div>")
@@ -111,16 +108,20 @@ def citations_html(citations: Sequence[Citation], abstained: bool = False) -> st
     if abstained:
         head = '<div class="kb-note">文档未直接回答这个问题；以下为最接近的条款，仅供参考。</div>'
     cards = []
-    for c in citations:
+    for i, c in enumerate(citations):
         number = f'<span class="kb-docno">{esc(c.doc_number)}</span>' if c.doc_number else ""
+        cls = "kb-cite kb-selected" if i == selected else "kb-cite"
+        path = c.section.split(" > ") if c.section else []
+        last = heading_text(path[-1]) if path else ""
+        title = f" {esc(last)}" if last and last != c.clause_id else ""
+        above = " > ".join(path[:-1]) if title else c.section   # the heading is in the title
         cards.append(
-            f'<div class="kb-cite" data-n="{int(c.n)}">'
+            f'<div class="{cls}" data-i="{i}" tabindex="0" title="点击查看上下文">'
             f'<div class="kb-cite-head"><span class="kb-n">[{int(c.n)}]</span> '
             f'<span class="kb-doc">{esc(c.doc_title)}</span>{number}</div>'
-            f'<div class="kb-path"><span class="kb-cid">{esc(c.clause_id)}</span> '
-            f'{esc(c.section)}</div>'
+            f'<div class="kb-path"><span class="kb-cid">{esc(c.clause_id)}{title}</span> '
+            f'{esc(above)}</div>'
             f'<div class="kb-quote">{highlight_quote(c.quote, c.highlight)}</div>'
-            f'<div class="kb-score">相关度 {float(c.score):.2f}</div>'
             "</div>")
     return f'<div class="kb-evidence">{head}{"".join(cards)}</div>'
 
@@ -162,9 +163,10 @@ def context_html(clauses: Sequence[Clause], citation: Citation | None,
         body = highlight_quote(c.text, citation.highlight) if cited else esc(c.text)
         cls = "kb-ctx-clause kb-cited" if cited else "kb-ctx-clause"
         tag = f'<span class="kb-n">[{int(citation.n)}]</span> ' if cited else ""
+        name = f' <span class="kb-ctx-title">{esc(c.title)}</span>' if c.title else ""
         rows.append(f'<div class="{cls}"><div class="kb-ctx-id">{tag}<span class="kb-cid">'
-                    f'{esc(c.clause_id)}</span></div><div class="kb-ctx-text">{body}</div></div>')
-    return (f'<div class="kb-context"><div class="kb-ctx-head">上下文：{esc(title)}'
+                    f'{esc(c.clause_id)}</span>{name}</div><div class="kb-ctx-text">{body}</div></div>')
+    return (f'<div class="kb-context"><div class="kb-ctx-head">[{int(citation.n)}] 的上下文：{esc(title)}'
             f'<span class="kb-path"> · {esc(section)}</span></div>{"".join(rows)}</div>')
 
 

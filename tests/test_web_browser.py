@@ -180,13 +180,18 @@ def test_follow_up_and_bad_input(page):
     assert bad.startswith("⚠️")
 
 
-def test_citation_picker_shows_section_context(page):
+def test_citation_click_shows_section_context(page):
     ask(page, "州财政局负责哪些任务？")
-    options = page.locator("#kb-cite-pick label")
-    if options.count() < 2:
-        pytest.skip("the answer has a single citation")
-    options.nth(1).click()
-    expect(page.locator("#kb-context .kb-cited .kb-n")).to_have_text("[2]")
+    cards = page.locator("#kb-evidence .kb-cite")
+    if cards.count() < 3:
+        pytest.skip("the answer has fewer than three citations")
+    expect(cards.first).to_have_class(re.compile("kb-selected"))
+    # Clicking a card shows that clause in its section, emphasised, and marks the card.
+    for i in (2, 1):
+        cards.nth(i).click()
+        expect(page.locator("#kb-context .kb-cited .kb-n").first).to_have_text(f"[{i + 1}]")
+        expect(cards.nth(i)).to_have_class(re.compile("kb-selected"))
+        expect(page.locator("#kb-context .kb-cited").first).to_be_in_viewport()
 
 
 def test_unit_tasks_by_name(page):

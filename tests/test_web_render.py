@@ -89,6 +89,9 @@ def test_answer_message_keeps_markers_and_escapes_text():
     assert '<strong class="kb-marker">[2]</strong>' in out
     assert "<script" not in out and "<img" not in out and "<b>" not in out
     assert "责任单位：州教育体育局、&lt;b&gt;州财政局&lt;/b&gt;" in out
+    named = Answer(question="q", answer="由州教育体育局负责[1]。", abstained=False,
+                   responsible_units=["州教育体育局"])
+    assert "责任单位：" not in R.answer_message(named)
 
 
 def test_abstention_says_so_plainly():
@@ -109,14 +112,17 @@ def test_citations_html_lists_every_citation():
     c2 = cite(n=2, clause_id="三（二）", section="三、保障措施 > （二）落实经费保障",
               quote="完善职业教育差异化生均拨款制度。", highlight="")
     out = R.citations_html([cite(), c2])
-    assert out.count('class="kb-cite"') == 2
+    assert out.count('class="kb-cite"') == 2 and 'data-i="1"' in out
+    assert "kb-selected" not in out
+    chosen = R.citations_html([cite(), c2], selected=1)
+    assert chosen.count("kb-selected") == 1
+    assert chosen.index("kb-selected") > chosen.index('data-i="0"')
     assert "[1]" in out and "[2]" in out
     assert "二（二）1" in out and "三（二）" in out
     assert "楚政办通〔2024〕30号" in out
     assert "楚雄州职业教育提质增效工作实施方案" in out
     assert "二、重点任务 &gt; （二）拓宽三个人才培养渠道" in out
     assert f'<mark class="kb-hl">{HIGHLIGHT}</mark>' in out
-    assert "0.91" in out
 
 
 def test_citations_html_escapes_document_fields():
@@ -132,8 +138,11 @@ def test_citations_html_empty_and_abstained():
     assert "仅供参考" in R.citations_html([cite()], abstained=True)
 
 
-def test_citation_label_is_short():
-    assert R.citation_label(cite()) == "[1] 二（二）1 推进落实职教高考改革"
+def test_card_names_the_clause_heading_once():
+    out = R.citations_html([cite()])
+    assert '<span class="kb-cid">二（二）1 推进落实职教高考改革</span>' in out
+    assert out.count("推进落实职教高考改革") == 2   # card title and the quote, not the path
+    assert 'tabindex="0"' in out
     assert R.heading_text("（三）强化考核评价") == "强化考核评价"
     assert R.heading_text("第二十四条 ") == "第二十四条"
 
