@@ -582,7 +582,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=13):
                         docs_df = gr.Dataframe(value=pd.DataFrame(columns=DOC_COLS), interactive=False,
                                                wrap=True, max_height=300, label="已收录的文档",
-                                               column_widths=["36%", "16%", "16%", "11%", "8%", "6%", "7%"],
+                                               column_widths=["30%", "16%", "15%", "12%", "10%", "8%", "9%"],
                                                elem_id="kb-docs", elem_classes=["kb-table"])
                         missing_df = gr.Dataframe(value=pd.DataFrame(columns=MISSING_COLS),
                                                   interactive=False, wrap=True, max_height=220,

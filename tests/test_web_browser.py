@@ -33,6 +33,8 @@ expect.set_options(timeout=30_000)   # the first answer may wait for the models
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="needs Debian's chromium: `make browser`")
 
+ADMIN_PASSWORD = "s3cret-测试"
+
 NEW_DOC = """# 测试县职业教育补助实施细则
 
 ## 一、补助标准
@@ -61,19 +63,40 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def knowledge_base(tmp_path_factory):
     data = tmp_path_factory.mktemp("kb-web-data")
     kb = KnowledgeBase.open(data)
     kb.ingest([REPO_ROOT / "corpus"])
+    return kb
+
+
+def _serve(kb, **overrides):
+    """Start the app in a thread on a free loopback port; returns (url, demo)."""
     port = _free_port()
-    settings = dataclasses.replace(Settings.from_env(), data_dir=data, host="127.0.0.1",
-                                   port=port, admin_password="")
+    settings = dataclasses.replace(Settings.from_env(), data_dir=kb.settings.data_dir,
+                                   host="127.0.0.1", port=port, **overrides)
     demo = build_app(kb, settings)
     demo.queue(default_concurrency_limit=4)
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,
                 quiet=True, **launch_options(settings))
+    return f"http://127.0.0.1:{port}/", demo
+
+
+@pytest.fixture(scope="module")
+def app_url(knowledge_base):
+    url, demo = _serve(knowledge_base, admin_password="")
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield url
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def guarded_url(knowledge_base):
+    """The same knowledge base behind an admin password."""
+    url, demo = _serve(knowledge_base, admin_password=ADMIN_PASSWORD)
+    try:
+        yield url
     finally:
         demo.close()
 
@@ -88,8 +111,7 @@ def browser():
             b.close()
 
 
-@pytest.fixture
-def page(browser, app_url):
+def _open_page(browser, url):
     ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
     pg = ctx.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
@@ -101,9 +123,22 @@ def page(browser, app_url):
         dialogs.append(d.message)
         d.dismiss()
     pg.on("dialog", on_dialog)
-    pg.goto(app_url)
+    pg.goto(url)
     pg.wait_for_selector("#kb-question textarea")
     pg.js_errors, pg.dialogs = errors, dialogs   # for the tests to inspect
+    return ctx, pg
+
+
+@pytest.fixture
+def page(browser, app_url):
+    ctx, pg = _open_page(browser, app_url)
+    yield pg
+    ctx.close()
+
+
+@pytest.fixture
+def guarded_page(browser, guarded_url):
+    ctx, pg = _open_page(browser, guarded_url)
     yield pg
     ctx.close()
 
@@ -207,6 +242,21 @@ def test_unit_tasks_by_name(page):
     # A task's full list of units.
     expect(page.locator("#kb-task-units .kb-chip").first).to_be_visible()
     shot(page, "units")
+
+
+def test_unit_alias_and_unknown_unit(page):
+    open_tab(page, "责任单位")
+    box = page.locator("#kb-unit input")
+    box.fill("州教体局")
+    box.press("Enter")
+    page.click("#kb-unit-btn")
+    expect(page.locator("#kb-unit-msg")).to_contain_text("州教育体育局")
+    expect(page.locator("#kb-unit-tasks")).to_contain_text("二（二）1")
+    box.fill("不存在的单位")
+    box.press("Enter")
+    page.click("#kb-unit-btn")
+    expect(page.locator("#kb-unit-msg .kb-error")).to_contain_text("不存在的单位")
+    expect(page.locator("#kb-unit-msg")).not_to_contain_text("Traceback")
 
 
 def test_unit_matrix_and_downloads(page):
@@ -314,3 +364,21 @@ def test_remove_document(page, tmp_path):
     page.get_by_role("button", name="删除", exact=True).click()
     expect(page.locator("#kb-remove-msg")).to_contain_text("已删除")
     expect(docs).not_to_contain_text("待删除的测试文件")
+
+
+def test_writes_need_the_admin_password(guarded_page, tmp_path):
+    page = guarded_page
+    doc = tmp_path / "口令测试文件.md"
+    doc.write_text("# 口令测试文件\n\n## 一、内容\n\n口令测试。\n", encoding="utf-8")
+    open_tab(page, "文档库")
+    password = page.locator("#kb-password input")
+    expect(password).to_have_attribute("type", "password")
+    password.fill("wrong")
+    msg = upload(page, doc)
+    assert "口令不正确" in msg and "已导入" not in msg
+    assert "wrong" not in msg and ADMIN_PASSWORD not in msg
+    expect(page.locator("#kb-docs")).not_to_contain_text("口令测试文件")
+    password.fill(ADMIN_PASSWORD)
+    page.click("#kb-import")
+    expect(page.locator("#kb-upload-msg")).to_contain_text("已导入")
+    expect(page.locator("#kb-docs")).to_contain_text("口令测试文件")
