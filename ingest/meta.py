@@ -95,7 +95,11 @@ def extract_facts(raw: str, lines: list[str], fallback_title: str) -> Facts:
         facts.issuer = facts.issuer or notice[1]
     facts.title = title or fallback_title
     for m in _EVENT.finditer(to_halfwidth(body[:2000])):
-        facts.dates.setdefault(m[4], f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}")
+        date = f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
+        if m[4] == "通过":          # first adoption; later amendments keep the latest date
+            facts.dates.setdefault("通过", date)
+        else:
+            facts.dates[m[4]] = max(date, facts.dates.get(m[4], ""))
     if not facts.written_date:
         signed = re.findall(r"^" + _DATE + r"$", to_halfwidth(body[:3000]), flags=re.M)
         if signed:

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kb import units as unit_db
-from kb.retrieve import document_scope, superseded, version_date
+from kb.retrieve import document_scope, superseded, title_keys, version_date
 from kb.schema import Answer, Citation, Clause, Document, InputError, ScoredClause
 from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
 from kb.tokenize import places, tokens
@@ -44,7 +44,9 @@ _COUNTED = re.compile(r"([一二三四五六七八九十两\d]+)\s*(?:个|项|�
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?|\n")
 _ENUMERATOR = re.compile(r"([一二三四五六七八九十])是")
 
-MIN_COVERAGE = 0.5       # share of the question's key terms (idf-weighted) the best clause must hold
+# Support thresholds, calibrated on eval/gold (answerable vs out-of-scope questions):
+MIN_COVERAGE = 0.3       # share of the question's key terms (idf-weighted) the best clause must hold
+OOV_COVERAGE = 0.6       # …when the question also uses words the knowledge base never does (医保, 分数线)
 MIN_DENSE = 0.45         # a best clause this dissimilar is no support at all
 
 
@@ -82,6 +84,8 @@ class Answerer:
             return self._abstain(q, "知识库中还没有文档，请先导入文件。")
         qn = t2s(to_halfwidth(q))
         context = self._with_context(qn, history)
+        if self._foreign(qn):
+            return self._abstain(q)
         for handler in (self._meta, self._slogan, self._unit_tasks, self._mentions, self._who, self._versions,
                         self._heading_list, self._term_mentions):
             answer = handler(q, qn, context)
@@ -383,14 +387,21 @@ class Answerer:
         for rank, hit in enumerate(hits[:3]):
             prior = (1.0, 0.8, 0.65)[rank]
             for s in _sentences(hit.clause.text):
+                if _responsibility_sentence(s):
+                    continue     # the 责任单位 list answers who-questions only
                 score = prior * (0.4 + self._overlap(q_tokens, s) + 0.1 * self._overlap(all_tokens, s))
                 if wants_number and _has_quantity(s, unit):
                     score += 0.35
                 if wants_time and _YEARISH.search(s):
                     score += 0.35
                 scored.append((score, rank, s, hit))
+        if not scored:
+            return self._abstain(q)
         scored.sort(key=lambda x: (-x[0], x[1]))
         score, _, sentence, hit = scored[0]
+        role = re.search(r"([\u4e00-\u9fa5]{1,4})是谁", qn)
+        if role and fold(role[1]) not in fold(sentence):
+            return self._abstain(q, f"文件中没有给出{role[1]}是谁。")
         if (wants_number and not _has_quantity(sentence, unit)) and not (wants_time and _YEARISH.search(sentence)):
             return self._abstain(q, "文件中没有给出这一数字。")
         if wants_time and not wants_number and not _YEARISH.search(sentence):
@@ -431,14 +442,17 @@ class Answerer:
     def _names_clause(self, q_tokens: list[str], clause: Clause) -> bool:
         return self._overlap(q_tokens, " ".join(clause.path)) >= 0.5
 
-    def _unsupported(self, question: str, best: ScoredClause) -> bool:
-        """No support: an unknown place, too little of the question in the best clause, or
-        a best clause far from the question."""
+    def _foreign(self, question: str) -> bool:
+        """The question names a place, a year or a figure the documents never mention
+        (大理州, 2030年, 500元): whatever the documents say is not about it."""
         corpus = self.snap.corpus_text
-        if any(fold(p) not in corpus for p in places(question)):
-            return True
-        if any(n not in corpus for n in re.findall(r"\d{2,}", to_halfwidth(question))):
-            return True      # a year or figure the documents never mention (2030年, 500元)
+        return (any(fold(p) not in corpus for p in places(question))
+                or any(n not in corpus for n in re.findall(r"\d{2,}", to_halfwidth(question))))
+
+    def _unsupported(self, question: str, best: ScoredClause) -> bool:
+        """No support: too little of the question in the best clause (less still allowed when the
+        question uses words the documents never do), or a best clause far from the question."""
+        corpus = self.snap.corpus_text
         q_tokens = [t for t in tokens(question) if len(t) > 1 or t.isdigit()]
         if not q_tokens:
             return True
@@ -447,7 +461,9 @@ class Answerer:
         coverage = self._overlap(q_tokens, evidence)
         if best.dense is not None and best.dense < MIN_DENSE:
             return True
-        return coverage < MIN_COVERAGE
+        titles = {k for d in self.snap.documents.values() for k in title_keys(d)}
+        unknown = [t for t in q_tokens if fold(t) not in corpus and t not in titles]
+        return coverage < (OOV_COVERAGE if unknown else MIN_COVERAGE)
 
 
 # -- text helpers ---------------------------------------------------------------
@@ -460,9 +476,9 @@ def _finest(q_tokens: list[str]) -> set[str]:
 
 def _asked_unit(qn: str) -> str:
     """The unit a number question asks for: 多少人次 -> 人次, 比例 -> %, "" when unspecified."""
-    m = re.search(r"(?:多少|几)\s*(万|千|亿)?\s*(人次|人|个|所|项|家|名|元|年|天|日|学时|课时|小时|次|周|月|岁|倍)", qn)
+    m = re.search(r"(?:多少|几)\s*(万|千|亿)?\s*(人次|人|个|所|项|家|名|元|钱|年|天|日|学时|课时|小时|次|周|月|岁|倍)", qn)
     if m:
-        return m[2]
+        return "元" if m[2] == "钱" else m[2]
     return "%" if re.search(r"比例|百分|占比|比重|几成", qn) else ""
 
 

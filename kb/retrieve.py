@@ -56,16 +56,23 @@ def version_date(doc: Document) -> str:
 
 
 def document_scope(question: str, documents: dict[str, Document]) -> dict[str, float]:
-    """doc_id -> boost for documents the question names (by title) or places it names."""
+    """doc_id -> boost for documents the question names (by title), places it names, or the
+    kind of document it names (方案). A title inside a longer named title (教育法 in 职业教育法)
+    does not count."""
     q = fold(question)
+    named: dict[str, str] = {}
     scope: dict[str, float] = {}
     for doc in documents.values():
-        if any(k in q for k in title_keys(doc)):
-            scope[doc.doc_id] = 1.0 + 0.5 * _names_version_year(q, doc)
+        keys = [k for k in title_keys(doc) if k in q]
+        if keys:
+            named[doc.doc_id] = max(keys, key=len)
         elif (place := _place(doc)) and (place in q or place.rstrip("省市州县") in q):
             scope[doc.doc_id] = 0.5
         elif doc.kind and _kind_word(doc.kind) in q:
             scope[doc.doc_id] = 0.3
+    for doc_id, key in named.items():
+        if not any(key != other and key in other for other in named.values()):
+            scope[doc_id] = 1.0 + 0.5 * _names_version_year(q, documents[doc_id])
     return scope
 
 
