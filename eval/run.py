@@ -275,10 +275,11 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
         bm = [(it, a) for it, a, sc in zip(items, base_answers, base["scores"]) if not sc.correct]
         L.append(f"## Misses: baseline ({len(bm)})")
         L.append("")
-        L.append("| id | kind | question | cited (top chunk) | retrieved top 5 |")
-        L.append("|---|---|---|---|---|")
+        L.append("| id | kind | question | got (start of the top chunk) | cited (top chunk) | retrieved top 5 |")
+        L.append("|---|---|---|---|---|---|")
         for it, a in bm:
-            L.append(f"| {it['id']} | {it['kind']} | {it['question']} | {_cited(a)[:120]} | "
+            got = " ".join((a.get("answer") or "").split())[:60].replace("|", "/")
+            L.append(f"| {it['id']} | {it['kind']} | {it['question']} | {got}… | {_cited(a)[:120]} | "
                      f"{_short(base_ranked.get(it['id'], [])[:5])[:160]} |")
         L.append("")
 
@@ -293,13 +294,26 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
                         "retrieved": {m: [f"{d}::{c}" for d, c in r.get(it["id"], [])] for m, r in rk.items()},
                         **({"error": a["error"]} if a.get("error") else {})})
         return out
-    data = {"gold": {"n": len(items), "files": sorted({it["_file"] for it in items})},
+    data = {"fingerprint": "",
+            "gold": {"n": len(items), "files": sorted({it["_file"] for it in items})},
             "validation": validation,
             "ours": {**s, "questions": per_q(ours["scores"], answers, ranked)},
             "baseline": ({**b, "questions": per_q(base["scores"], base_answers, {"baseline": base_ranked})}
                          if base else None),
             "timing": timing}
+    data["fingerprint"] = fingerprint(data)
+    L.insert(2, f"Fingerprint of all figures and per-question results (equal across runs when the run "
+                f"is deterministic): `{data['fingerprint']}`")
+    L.insert(3, "")
     return "\n".join(L) + "\n", data
+
+
+def fingerprint(data: dict) -> str:
+    """sha256 (first 16 hex) of everything in the report except timing: two runs should match."""
+    import hashlib
+    keep = {k: v for k, v in data.items() if k not in ("timing", "fingerprint")}
+    return hashlib.sha256(json.dumps(keep, ensure_ascii=False, sort_keys=True, default=str)
+                          .encode("utf-8")).hexdigest()[:16]
 
 
 def chart(ours: dict, base: dict | None, path: Path) -> None:
@@ -421,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:                 # the chart is a convenience; never fail the run on it
         log(f"chart not written: {type(e).__name__}: {e}")
     print(terminal_table(ours["summary"], base["summary"] if base else None))
-    print(f"\nreports: {out / 'latest.md'}, {out / 'latest.json'}, {out / 'accuracy_by_kind.png'} "
+    print(f"\nfingerprint {data['fingerprint']} (equal across runs when the run is deterministic)")
+    print(f"reports: {out / 'latest.md'}, {out / 'latest.json'}, {out / 'accuracy_by_kind.png'} "
           f"({timing['total_seconds']:.0f}s)")
     if not validation["ok"]:
         print(f"validator: {len(validation['missing_clauses'])} gold clause ids not in the KB "
