@@ -81,7 +81,29 @@ def validate(items: list[dict], kb) -> dict:
     dup = sorted({i for i in ids if ids.count(i) > 1})
     return {"ok": not (missing or missing_docs or shape or dup), "missing_clauses": missing,
             "missing_docs": missing_docs, "shape_problems": shape, "duplicate_ids": dup,
-            "checked_pairs": sum(len(M.gold_pairs(it)) for it in items)}
+            "checked_pairs": sum(len(M.gold_pairs(it)) for it in items),
+            "unit_disagreements": unit_disagreements(items, kb)}
+
+
+def unit_disagreements(items: list[dict], kb) -> list[dict]:
+    """Informational: 责任单位 the KB extracted for a gold `who` clause vs the gold units."""
+    canon = M._default_canonical()
+    units: dict[tuple[str, str], set[str]] = {}
+    for c in kb.clauses():
+        units.setdefault((c.doc_id, c.clause_id), set()).update(canon(u) for u in c.units)
+    out, seen = [], set()
+    for it in items:
+        if it["kind"] != "who":
+            continue
+        for pair in M.gold_pairs(it):
+            if pair in seen or pair not in units:
+                continue
+            seen.add(pair)
+            want = {canon(u) for u in it["units"]}
+            if units[pair] != want:
+                out.append({"clause": f"{pair[0]}::{pair[1]}", "missing": sorted(want - units[pair]),
+                            "extra": sorted(units[pair] - want)})
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -206,6 +228,11 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
              f"{len(v['missing_docs'])} missing documents, {len(v['shape_problems'])} shape problems).")
     for m in v["missing_clauses"]:
         L.append(f"- missing: {m['id']} {m['doc_id']} :: {m['clause_id']}")
+    ud = v.get("unit_disagreements", [])
+    L.append(f"责任单位 extracted by the KB for the gold `who` clauses: "
+             f"{'all agree with the gold' if not ud else f'{len(ud)} clauses disagree'}.")
+    for d in ud:
+        L.append(f"- {d['clause']}: missing {'、'.join(d['missing']) or '-'}; extra {'、'.join(d['extra']) or '-'}")
     L.append("")
     L.append("## Summary")
     L.append("")
@@ -409,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bad item: {m['id']}  {m['problem']}")
         for i in validation["duplicate_ids"]:
             print(f"duplicate id: {i}")
+        for d in validation["unit_disagreements"]:
+            print(f"note: KB units for {d['clause']} differ from the gold: missing {d['missing']}, extra {d['extra']}")
         print("OK" if validation["ok"] else "PROBLEMS FOUND")
         return 0 if validation["ok"] else 1
 
