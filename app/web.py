@@ -37,7 +37,7 @@ UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 INTERNAL_ERROR = "出错了：服务器内部错误，请稍后再试。详细信息已写入服务日志。"
 
-TASK_COLS = ["条款", "任务", "所在章节", "条款原文", "文档"]
+TASK_COLS = ["条款", "任务", "所在章节", "条款原文（摘要）", "文档"]
 TARGET_COLS = ["文档", "条款", "指标内容", "数值", "比较", "期限", "原文"]
 DOC_COLS = ["标题", "文号", "发布机构", "成文日期", "类型", "层级", "条款数"]
 MISSING_COLS = ["被引用文件", "文号", "引用它的文档"]
@@ -79,12 +79,11 @@ CSS = """
 .kb-panel-head { font-weight:600; font-size:15px; margin:4px 0 2px; }
 .kb-panel-head span { font-weight:400; font-size:13px; margin-left:10px; color:var(--body-text-color-subdued); }
 #kb-chat .kb-marker { color: var(--color-accent); }
-.kb-table td, .kb-table th, .kb-table td *, .kb-table th * { font-family: var(--font) !important; }
 .kb-ctx-id { margin-bottom: 2px; }
 .kb-ctx-title { font-weight:600; }
 .kb-cite { border:1px solid var(--border-color-primary); border-radius:8px; padding:8px 10px;
-           margin-bottom:8px; background:var(--background-fill-primary); }
-.kb-cite { cursor:pointer; transition:border-color .15s; }
+           margin-bottom:8px; background:var(--background-fill-primary); cursor:pointer;
+           transition:border-color .15s; }
 .kb-cite:hover { border-color:var(--color-accent); }
 .kb-cite.kb-selected { border-color:var(--color-accent); box-shadow:0 0 0 1px var(--color-accent); }
 .kb-cite-head { font-weight:600; }
@@ -95,7 +94,6 @@ CSS = """
           background:var(--background-fill-secondary); border-radius:4px; padding:0 5px; margin-right:4px; }
 .kb-quote { margin:6px 0 2px; padding:4px 10px; border-left:3px solid var(--color-accent);
             background:var(--background-fill-secondary); white-space:pre-wrap; }
-.kb-score { color:var(--body-text-color-subdued); font-size:12px; text-align:right; }
 mark.kb-hl { background:#ffe58f; color:inherit; padding:0 1px; border-radius:2px; }
 .kb-empty { color:var(--body-text-color-subdued); padding:10px 4px; }
 .kb-note { color:#ad6800; font-size:13px; margin-bottom:6px; }
@@ -108,7 +106,9 @@ mark.kb-hl { background:#ffe58f; color:inherit; padding:0 1px; border-radius:2px
 .kb-info { background:#e6f4ff; color:#003a8c; }
 .kb-ok { background:#f6ffed; color:#135200; border:1px solid #b7eb8f; }
 .kb-error { background:#fff1f0; color:#a8071a; border:1px solid #ffa39e; }
-.kb-units { font-size:14px; }
+.kb-units { font-size:14px; line-height:1.65; }
+.kb-scroll-task { max-height: 420px; overflow-y: auto; }
+.kb-units .kb-path { margin-top:8px; }
 .kb-units-head { margin-bottom:6px; font-weight:600; }
 .kb-count { margin-left:8px; color:var(--body-text-color-subdued); font-weight:400; }
 .kb-chip { display:inline-block; padding:2px 10px; margin:3px 4px 3px 0; border-radius:12px;
@@ -191,10 +191,24 @@ def merge_parts(clauses: list[Clause]) -> list[Clause]:
     return list(merged.values())
 
 
+TASK_WIDTHS = {True: ["11%", "17%", "22%", "35%", "15%"], False: ["12%", "20%", "28%", "40%"]}
+
+
 def tasks_frame(clauses: list[Clause], titles: dict[str, str]) -> pd.DataFrame:
-    rows = [[c.clause_id, _clause_title(c), c.section, c.text, titles.get(c.doc_id, c.doc_id)]
+    """One row per task; the section is the path above the task's own heading, the text a
+    short excerpt (the full text is in the task panel and the downloads). The document
+    column only when the tasks come from more than one document."""
+    many = len({c.doc_id for c in clauses}) > 1
+    rows = [[c.clause_id, _clause_title(c), " > ".join(c.path[:-1]) or c.section,
+             R.snippet(c.text, 45)] + ([titles.get(c.doc_id, c.doc_id)] if many else [])
             for c in clauses]
-    return pd.DataFrame(rows, columns=TASK_COLS)
+    return pd.DataFrame(rows, columns=TASK_COLS if many else TASK_COLS[:-1])
+
+
+def tasks_export_frame(clauses: list[Clause], titles: dict[str, str]) -> pd.DataFrame:
+    rows = [[titles.get(c.doc_id, c.doc_id), c.clause_id, _clause_title(c), c.section,
+             "、".join(c.units), c.text] for c in clauses]
+    return pd.DataFrame(rows, columns=["文档", "条款", "任务", "所在章节", "责任单位", "条款原文"])
 
 
 def matrix_frame(clauses: list[Clause], titles: dict[str, str]) -> pd.DataFrame:
@@ -363,24 +377,28 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
     def unit_lookup(name: str):
         name = (name or "").strip()
         if not name:
-            return (R.notice_html("请选择或输入一个责任单位。"), tasks_frame([], {}), [],
-                    gr.skip(), R.units_html(None))
+            return unit_lookup_error("请选择或输入一个责任单位。")
         canonical, clauses = kb.unit_tasks(name)
-        titles = _titles(kb)
+        canonical = canonical or name
         if not clauses:
-            msg = R.notice_html(f"没有找到“{name}”负责的任务。请检查单位名称，或从下拉列表中选择。",
-                                "error")
-            return msg, tasks_frame([], titles), [], gr.skip(), R.units_html(None)
-        alias = f"（“{name}”即“{canonical}”）" if canonical and canonical != name else ""
-        msg = R.notice_html(f"{canonical or name}{alias}：共负责 {len(clauses)} 项任务。"
-                            "点击表格中的一行，可查看该任务的全部责任单位。", "ok")
+            return unit_lookup_error(f"没有找到“{canonical}”负责的任务。")
+        titles = _titles(kb)
         clauses = merge_parts(clauses)
+        alias = f"（“{name}”即“{canonical}”）" if canonical != name else ""
+        msg = R.notice_html(f"{canonical}{alias}：共负责 {len(clauses)} 项任务。"
+                            "点击表格中的一行，右侧显示该任务的全部责任单位和原文。", "ok")
         keys = [task_key(c) for c in clauses]
-        return msg, tasks_frame(clauses, titles), keys, gr.update(value=keys[0]), R.units_html(clauses[0])
+        csv, xlsx = exports.write(tasks_export_frame(clauses, titles), f"{canonical}的任务"[:60])
+        first = clauses[0]
+        table = tasks_frame(clauses, titles)
+        widths = TASK_WIDTHS[len(table.columns) == len(TASK_COLS)]
+        return (msg, gr.update(value=table, column_widths=widths), keys, gr.update(value=keys[0]),
+                R.units_html(first, titles.get(first.doc_id, "")),
+                gr.update(value=csv, visible=True), gr.update(value=xlsx, visible=True))
 
     def unit_lookup_error(message: str):
         return (R.notice_html(message, "error"), tasks_frame([], {}), [], gr.skip(),
-                R.units_html(None))
+                R.units_html(None), gr.update(visible=False), gr.update(visible=False))
 
     def task_row_selected(keys: list[str], evt: gr.SelectData):
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
@@ -394,7 +412,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         doc_id = key.split("::", 1)[0]
         for c in merge_parts(kb.clauses(doc_id)):
             if task_key(c) == key:
-                return R.units_html(c)
+                return R.units_html(c, _titles(kb).get(doc_id, ""))
         return R.units_html(None)
 
     def unit_data():
@@ -528,14 +546,20 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                             with gr.Column(scale=13):
                                 unit_tasks_df = gr.Dataframe(
                                     value=tasks_frame([], {}), interactive=False, wrap=True,
-                                    max_height=440, label="该单位负责的任务（点击一行查看全部责任单位）",
-                                    column_widths=["10%", "16%", "20%", "42%", "12%"],
+                                    max_height=420, label="该单位负责的任务（点击一行查看详情）",
+                                    column_widths=TASK_WIDTHS[False],
                                     elem_id="kb-unit-tasks", elem_classes=["kb-table"])
+                                with gr.Row():
+                                    unit_csv = gr.DownloadButton("下载任务清单 CSV", size="sm",
+                                                                 visible=False)
+                                    unit_xlsx = gr.DownloadButton("下载任务清单 Excel", size="sm",
+                                                                  visible=False)
                             with gr.Column(scale=7, min_width=300):
-                                task_pick = gr.Dropdown(choices=[], label="任务 → 全部责任单位",
+                                task_pick = gr.Dropdown(choices=[], label="任务（可选任意任务）",
                                                         elem_id="kb-task")
                                 task_units_html = gr.HTML(R.units_html(None), js_on_load=None,
-                                                          elem_id="kb-task-units")
+                                                          elem_id="kb-task-units",
+                                                          elem_classes=["kb-scroll-task"])
                     with gr.Tab("任务 × 单位矩阵"):
                         gr.HTML('<div class="kb-hint">每行一项任务，每列一个责任单位（按负责任务数排序），'
                                 "✓ 表示该单位负责此任务。</div>", js_on_load=None)
@@ -544,7 +568,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                         with gr.Row():
                             matrix_csv = gr.DownloadButton("下载 CSV", size="sm", variant="secondary")
                             matrix_xlsx = gr.DownloadButton("下载 Excel", size="sm", variant="secondary")
-                unit_outputs = [unit_msg, unit_tasks_df, unit_keys, task_pick, task_units_html]
+                unit_outputs = [unit_msg, unit_tasks_df, unit_keys, task_pick, task_units_html,
+                                unit_csv, unit_xlsx]
                 unit_fn = guarded(unit_lookup, unit_lookup_error)
                 unit_btn.click(unit_fn, unit_pick, unit_outputs)
                 unit_pick.input(unit_fn, unit_pick, unit_outputs)

@@ -178,20 +178,27 @@ def notice_html(message: str, kind: str = "info") -> str:
     return f'<div class="kb-notice kb-{kind}">{esc(message)}</div>'
 
 
-def units_html(clause: Clause | None) -> str:
-    """The units of one task, as chips."""
+def units_html(clause: Clause | None, doc_title: str = "") -> str:
+    """One task: its units as chips (牵头单位 marked), then its full text."""
     if clause is None:
-        return '<div class="kb-empty">选择一项任务，查看它的全部责任单位。</div>'
-    if not clause.units:
-        return (f'<div class="kb-empty">{esc(clause.clause_id)} {esc(clause.title)}：'
-                "文档未写明责任单位。</div>")
-    chips = "".join(
-        f'<span class="kb-chip{" kb-lead" if u in clause.lead_units else ""}">{esc(u)}</span>'
-        for u in clause.units)
-    return (f'<div class="kb-units"><div class="kb-units-head"><span class="kb-cid">'
-            f'{esc(clause.clause_id)}</span> {esc(clause.title)}'
-            f'<span class="kb-count">共 {len(clause.units)} 个单位</span></div>{chips}</div>')
+        return '<div class="kb-empty">选择一项任务，查看它的全部责任单位和条款原文。</div>'
+    head = (f'<div class="kb-units-head"><span class="kb-cid">{esc(clause.clause_id)}</span> '
+            f'{esc(clause.title)}')
+    if clause.units:
+        head += f'<span class="kb-count">共 {len(clause.units)} 个责任单位</span></div>'
+        chips = "".join(
+            f'<span class="kb-chip{" kb-lead" if u in clause.lead_units else ""}">{esc(u)}</span>'
+            for u in clause.units)
+    else:
+        head += "</div>"
+        chips = '<div class="kb-empty">文档未写明责任单位。</div>'
+    source = f'<div class="kb-path">{esc(doc_title)} · {esc(clause.section)}</div>' if doc_title \
+        else f'<div class="kb-path">{esc(clause.section)}</div>'
+    return (f'<div class="kb-units">{head}{chips}{source}'
+            f'<div class="kb-quote">{esc(clause.text)}</div></div>')
 
 
-def join_list(items: Iterable[str], sep: str = "、") -> str:
-    return sep.join(str(i) for i in items if i)
+def snippet(text: str, limit: int = 80) -> str:
+    """The first `limit` characters of a text on one line, with … when cut."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"

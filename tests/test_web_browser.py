@@ -117,7 +117,10 @@ def _open_page(browser, url):
     pg.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     dialogs: list[str] = []
+    outside: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("request", lambda r: None if r.url.startswith((url.rstrip("/"), "data:", "blob:"))
+          else outside.append(r.url))
 
     def on_dialog(d):
         dialogs.append(d.message)
@@ -125,7 +128,7 @@ def _open_page(browser, url):
     pg.on("dialog", on_dialog)
     pg.goto(url)
     pg.wait_for_selector("#kb-question textarea")
-    pg.js_errors, pg.dialogs = errors, dialogs   # for the tests to inspect
+    pg.js_errors, pg.dialogs, pg.outside = errors, dialogs, outside   # for the tests to inspect
     return ctx, pg
 
 
@@ -190,6 +193,7 @@ def test_ask_shows_answer_markers_and_evidence(page):
     expect(context.locator(".kb-cited")).to_contain_text("二（二）1")
     shot(page, "qa")
     assert not page.js_errors
+    assert not page.outside, f"requests left the machine: {page.outside}"
 
 
 def test_example_question_on_empty_chat(page):
@@ -239,9 +243,19 @@ def test_unit_tasks_by_name(page):
     expect(table).to_contain_text("二（一）1")
     expect(table).to_contain_text("三（二）")
     expect(page.locator("#kb-unit-msg")).to_contain_text("州财政局")
-    # A task's full list of units.
-    expect(page.locator("#kb-task-units .kb-chip").first).to_be_visible()
+    # A task's full list of units and its text.
+    panel = page.locator("#kb-task-units")
+    expect(panel.locator(".kb-chip").first).to_be_visible()
+    expect(panel).to_contain_text("州财政局")
+    # Another row: its units replace the first task's.
+    page.locator("#kb-unit-tasks").get_by_text("落实经费保障").first.click()
+    expect(panel).to_contain_text("三（二）")
+    expect(panel).to_contain_text("生均拨款")
     shot(page, "units")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载任务清单 CSV").click()
+    csv = Path(dl.value.path()).read_text(encoding="utf-8-sig")
+    assert "三（二）" in csv and "生均拨款" in csv
 
 
 def test_unit_alias_and_unknown_unit(page):

@@ -206,12 +206,19 @@ def test_notice_and_units_html():
     assert 'kb-info' in R.notice_html("x", "bogus")
     c = clause("二（二）1", SECTION + ["1.推进落实职教高考改革"], title="推进落实职教高考改革",
                units=["州教育体育局", "<b>州人社局</b>"], lead_units=["州教育体育局"])
-    out = R.units_html(c)
-    assert "共 2 个单位" in out
+    out = R.units_html(c, doc_title="方案<b>")
+    assert "共 2 个责任单位" in out
+    assert "方案&lt;b&gt;" in out and R.esc(c.text) in out
     assert 'kb-chip kb-lead">州教育体育局' in out
     assert "&lt;b&gt;州人社局&lt;/b&gt;" in out and "<b>" not in out
     assert "选择一项任务" in R.units_html(None)
     assert "未写明责任单位" in R.units_html(clause("一", ["一、工作目标"]))
+
+
+def test_snippet():
+    assert R.snippet("短文本") == "短文本"
+    assert R.snippet("一二三四五六", limit=4) == "一二三四…"
+    assert R.snippet("换行\n  和   空格") == "换行 和 空格"
 
 
 # -- who may write (pure policy in app/web.py) -------------------------------------------------
