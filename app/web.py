@@ -41,6 +41,7 @@ TASK_COLS = ["条款", "任务", "所在章节", "条款原文（摘要）", "�
 TARGET_COLS = ["文档", "条款", "指标内容", "数值", "比较", "期限", "原文"]
 DOC_COLS = ["标题", "文号", "发布机构", "成文日期", "类型", "层级", "条款数"]
 MISSING_COLS = ["被引用文件", "文号", "引用它的文档"]
+RETRIEVE_MODES = {"hybrid": "混合检索", "dense": "向量检索", "keyword": "关键词检索"}
 RETRIEVE_COLS = ["名次", "条款", "任务/标题", "融合分", "向量相似度", "向量名次",
                  "关键词分", "关键词名次", "文档", "条款原文"]
 
@@ -432,7 +433,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
     def target_data(query: str):
         df = filter_frame(targets_frame(kb.targets(), _titles(kb)), query)
         csv, xlsx = exports.write(df, "目标指标")
-        note = R.notice_html(f"共 {len(df)} 条指标" + (f"（筛选：{query.strip()}）" if (query or "").strip() else ""))
+        query = (query or "").strip()
+        note = R.notice_html(f"共 {len(df)} 条指标" + (f"（筛选：{query}）" if query else ""))
         return df, note, gr.update(value=csv), gr.update(value=xlsx)
 
     # ---------------------------------------------------------------- 文档库
@@ -478,8 +480,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         if not q:
             return R.notice_html("请输入检索词。", "error"), gr.skip()
         hits = kb.retrieve(q, mode or "hybrid", k=10)
-        note = R.notice_html(f"{ {'hybrid': '混合检索', 'dense': '向量检索', 'keyword': '关键词检索'}.get(mode, mode) }："
-                             f"返回 {len(hits)} 个条款")
+        note = R.notice_html(f"{RETRIEVE_MODES.get(mode, mode)}：返回 {len(hits)} 个条款")
         return note, retrieval_frame(hits, _titles(kb))
 
     def retrieve_error(message: str):
@@ -636,10 +637,12 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                         remove_msg = gr.HTML(js_on_load=None, elem_id="kb-remove-msg")
                 library_outputs = [docs_df, missing_df, remove_pick]
                 write_opts = {"concurrency_id": "kb-write", "concurrency_limit": 1}
-                upload_btn.click(guarded(upload, write_error), [upload_file, password], upload_msg,
-                                 **write_opts).then(library_data, None, library_outputs)
-                remove_btn.click(guarded(remove, write_error), [remove_pick, password], remove_msg,
-                                 **write_opts).then(library_data, None, library_outputs)
+                upload_fn = guarded(upload, lambda m: write_error(f"未能导入：{m}"))
+                remove_fn = guarded(remove, lambda m: write_error(f"未能删除：{m}"))
+                upload_btn.click(upload_fn, [upload_file, password], upload_msg, **write_opts).then(
+                    library_data, None, library_outputs)
+                remove_btn.click(remove_fn, [remove_pick, password], remove_msg, **write_opts).then(
+                    library_data, None, library_outputs)
                 library_tab.select(library_data, None, library_outputs)
 
             # ---------------------------------------------------------- 检索测试

@@ -73,7 +73,7 @@ def answer_message(ans: Answer) -> str:
     body = md_text(ans.answer)
     body = _MARKER_MD.sub(r'<strong class="kb-marker">[\1]</strong>', body)
     if ans.abstained:
-        return "📭 **文档未涉及**\n\n" + body
+        return "**【文档未涉及】**\n\n" + body
     missing = [u for u in ans.responsible_units if u not in ans.answer]
     if missing:     # units the answer text does not already name
         body += "\n\n责任单位：" + "、".join(md_text(u) for u in ans.responsible_units)
@@ -81,7 +81,7 @@ def answer_message(ans: Answer) -> str:
 
 
 def error_message(message: str) -> str:
-    return "⚠️ " + md_text(message)
+    return "**【无法回答】**" + md_text(message)
 
 
 # -- evidence panel --------------------------------------------------------------
@@ -100,8 +100,8 @@ def citations_html(citations: Sequence[Citation], abstained: bool = False,
     """The evidence panel: one card per cited clause; card `selected` (an index) marked.
     Each card carries data-i, its index, for the click handler."""
     if abstained and not citations:
-        return ('<div class="kb-evidence kb-empty">📭 知识库中的文档没有涉及这个问题，'
-                "因此没有可引用的条款。</div>")
+        return ('<div class="kb-evidence"><div class="kb-notice kb-info">知识库中的文档没有涉及这个问题，'
+                "因此没有可引用的条款。</div></div>")
     if not citations:
         return '<div class="kb-evidence kb-empty">提问后，这里列出回答所引用的条款。</div>'
     head = ""

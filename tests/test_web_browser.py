@@ -206,7 +206,8 @@ def test_example_question_on_empty_chat(page):
 def test_abstention_is_plain(page):
     answer = ask(page, "高考一本分数线是多少？")
     assert "文档未涉及" in answer, answer
-    expect(page.locator("#kb-evidence")).not_to_contain_text("相关度")
+    expect(page.locator("#kb-evidence .kb-cite")).to_have_count(0)
+    shot(page, "qa_abstain")
 
 
 def test_follow_up_and_bad_input(page):
@@ -216,7 +217,7 @@ def test_follow_up_and_bad_input(page):
     # An oversized question is refused with a message, never a traceback.
     bad = ask(page, "职" * 5000)
     assert "Traceback" not in bad and "Error" not in bad
-    assert bad.startswith("⚠️")
+    assert bad.startswith("【无法回答】")
 
 
 def test_citation_click_shows_section_context(page):
@@ -353,6 +354,7 @@ def test_hostile_document_is_shown_not_run(page, tmp_path):
     expect(evidence).to_contain_text('<img src=x onerror="window.__xss=2">')
     expect(page.locator("#kb-context")).to_contain_text('<img src=x onerror="window.__xss=2">')
     assert answer
+    shot(page, "xss_qa")
 
     open_tab(page, "检索测试")
     page.fill("#kb-retrieve-q textarea", "防火墙演练制度")

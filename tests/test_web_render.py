@@ -103,7 +103,7 @@ def test_abstention_says_so_plainly():
 def test_user_and_error_messages_are_escaped():
     assert "<img" not in R.user_message(XSS)
     assert "<script" not in R.error_message(XSS)
-    assert R.error_message("问题不能为空").startswith("⚠️")
+    assert R.error_message("问题不能为空").startswith("**【无法回答】**")
 
 
 # -- evidence panel ------------------------------------------------------------------------
