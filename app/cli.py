@@ -17,7 +17,8 @@ def _open_kb(args):
     return KnowledgeBase.open(args.data_dir)
 
 
-def _print_json(obj, stream=sys.stdout):
+def _print_json(obj, stream=None):
+    stream = stream or sys.stdout   # looked up per call: redirect_stdout/capsys must see it
     stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
     stream.flush()
 
