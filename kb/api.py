@@ -59,7 +59,7 @@ class KnowledgeBase:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = Store(settings.data_dir, settings.chroma_url)
-        self._snap_mtime = 0
+        self._snap_mtime = -1     # never a real mtime: the first snapshot() always loads
         self._snap = self.snapshot()
         self._write_lock = threading.Lock()
         from kb.retrieve import Retriever
