@@ -58,9 +58,8 @@ def cmd_ask(args) -> int:
     kb = _open_kb(args)
     if args.jsonl:
         for line in sys.stdin:
-            question = line.rstrip("\n")
-            if not question.strip():
-                continue
+            # One object per input line, blank lines included: output line i answers input line i.
+            question = line.rstrip("\r\n")
             try:
                 _print_json(kb.ask(question).to_dict())
             except InputError as e:
