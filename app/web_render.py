@@ -73,7 +73,7 @@ def answer_message(ans: Answer) -> str:
     body = md_text(ans.answer)
     body = _MARKER_MD.sub(r'<strong class="kb-marker">[\1]</strong>', body)
     if ans.abstained:
-        return "**【文档未涉及】**\n\n" + body
+        return "<strong>【文档未涉及】</strong>\n\n" + body
     missing = [u for u in ans.responsible_units if u not in ans.answer]
     if missing:     # units the answer text does not already name
         body += "\n\n责任单位：" + "、".join(md_text(u) for u in ans.responsible_units)
@@ -81,7 +81,7 @@ def answer_message(ans: Answer) -> str:
 
 
 def error_message(message: str) -> str:
-    return "**【无法回答】**" + md_text(message)
+    return "<strong>【无法回答】</strong>" + md_text(message)
 
 
 # -- evidence panel --------------------------------------------------------------

@@ -217,7 +217,8 @@ def test_follow_up_and_bad_input(page):
     # An oversized question is refused with a message, never a traceback.
     bad = ask(page, "职" * 5000)
     assert "Traceback" not in bad and "Error" not in bad
-    assert bad.startswith("【无法回答】")
+    assert bad.strip().startswith("【无法回答】"), bad
+    assert "500" in bad   # the limit, from kb's InputError message
 
 
 def test_citation_click_shows_section_context(page):

@@ -98,12 +98,14 @@ def test_abstention_says_so_plainly():
     ans = Answer(question="q", answer="知识库中的文档没有涉及这个问题。", abstained=True)
     out = R.answer_message(ans)
     assert "文档未涉及" in out and "没有涉及" in out
+    # `**bold**` next to CJK punctuation is not bold in CommonMark: markers use <strong>.
+    assert "**" not in out and "**" not in R.error_message("问题过长")
 
 
 def test_user_and_error_messages_are_escaped():
     assert "<img" not in R.user_message(XSS)
     assert "<script" not in R.error_message(XSS)
-    assert R.error_message("问题不能为空").startswith("**【无法回答】**")
+    assert R.error_message("问题不能为空").startswith("<strong>【无法回答】</strong>")
 
 
 # -- evidence panel ------------------------------------------------------------------------
