@@ -98,9 +98,9 @@ def contains_all(answer: str, needles: Iterable[str]) -> tuple[bool, list[str]]:
 
 @dataclass(frozen=True)
 class PRF:
-    precision: float
-    recall: float
-    f1: float
+    precision: float | None
+    recall: float | None
+    f1: float | None
     tp: int
     n_pred: int
     n_gold: int
@@ -300,7 +300,7 @@ def summarize(items: list[dict], scores: list[Score]) -> dict:
     tp = sum(s.detail["tp"] for s in who)
     npred = sum(s.detail["n_pred"] for s in who)
     ngold = sum(s.detail["n_gold"] for s in who)
-    micro = prf(range(0), range(0))
+    micro = PRF(None, None, None, 0, 0, 0)      # no who questions: nothing to report
     if who:
         mp = tp / npred if npred else 0.0
         mr = tp / ngold if ngold else 0.0
@@ -323,16 +323,16 @@ def summarize(items: list[dict], scores: list[Score]) -> dict:
         "per_file": {k: {"n": len(v), "accuracy": _mean([float(x) for x in v])} for k, v in sorted(files.items())},
         "who_units": {
             "micro_precision": micro.precision, "micro_recall": micro.recall, "micro_f1": micro.f1,
-            "macro_f1": _mean([s.detail["unit_f1"] for s in who]), "n": len(who)},
+            "macro_f1": _mean([s.detail["unit_f1"] for s in who]) if who else None, "n": len(who)},
         "clause_sets": {
-            "macro_precision": _mean([s.detail["clause_p"] for s in cl]),
-            "macro_recall": _mean([s.detail["clause_r"] for s in cl]),
-            "macro_f1": _mean([s.detail["clause_f1"] for s in cl]), "n": len(cl)},
-        "citation_accuracy": _mean([float(s.first_citation_ok) for s in cit]),
+            "macro_precision": _mean([s.detail["clause_p"] for s in cl]) if cl else None,
+            "macro_recall": _mean([s.detail["clause_r"] for s in cl]) if cl else None,
+            "macro_f1": _mean([s.detail["clause_f1"] for s in cl]) if cl else None, "n": len(cl)},
+        "citation_accuracy": _mean([float(s.first_citation_ok) for s in cit]) if cit else None,
         "citation_n": len(cit),
         "abstention": {
-            "precision": tp_ab / len(predicted_abstain) if predicted_abstain else 0.0,
-            "recall": tp_ab / len(pos) if pos else 0.0,
+            "precision": tp_ab / len(predicted_abstain) if predicted_abstain else None,
+            "recall": tp_ab / len(pos) if pos else None,
             "predicted": len(predicted_abstain), "gold": len(pos)},
     }
 
@@ -341,7 +341,7 @@ def retrieval_metrics(ranked_lists: list[list[tuple[str, str]]], golds: list[set
     """hit@1, hit@5, MRR, nDCG@10 averaged over questions (each ranked list already deduplicated)."""
     n = len(golds)
     if not n:
-        return {"n": 0, "hit@1": 0.0, "hit@5": 0.0, "mrr": 0.0, "ndcg@10": 0.0}
+        return {"n": 0, "hit@1": None, "hit@5": None, "mrr": None, "ndcg@10": None}
     return {
         "n": n,
         "hit@1": _mean([hit_at(r, g, 1) for r, g in zip(ranked_lists, golds)]),

@@ -176,8 +176,12 @@ def evaluate(items: list[dict], answers: list[dict], ranked_by_mode: dict[str, d
 # reports
 # ----------------------------------------------------------------------------------------------
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _f3(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
 
 
 def _expected(it: dict) -> str:
@@ -244,9 +248,9 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
     row("overall accuracy", lambda x: f"{_pct(x['accuracy'])} ({x['correct']}/{x['n']})")
     row("accuracy on answerable questions", lambda x: _pct(x["answerable_accuracy"]))
     row("answer length, median characters", lambda x: str(x["answer_chars_median"]))
-    row("who: unit F1 (micro)", lambda x: f"{x['who_units']['micro_f1']:.3f} (P {x['who_units']['micro_precision']:.3f} / R {x['who_units']['micro_recall']:.3f})")
-    row("who: unit F1 (macro)", lambda x: f"{x['who_units']['macro_f1']:.3f}")
-    row("unit_tasks+mention: clause F1 (macro)", lambda x: f"{x['clause_sets']['macro_f1']:.3f} (P {x['clause_sets']['macro_precision']:.3f} / R {x['clause_sets']['macro_recall']:.3f})")
+    row("who: unit F1 (micro)", lambda x: f"{_f3(x['who_units']['micro_f1'])} (P {_f3(x['who_units']['micro_precision'])} / R {_f3(x['who_units']['micro_recall'])})")
+    row("who: unit F1 (macro)", lambda x: _f3(x['who_units']['macro_f1']))
+    row("unit_tasks+mention: clause F1 (macro)", lambda x: f"{_f3(x['clause_sets']['macro_f1'])} (P {_f3(x['clause_sets']['macro_precision'])} / R {_f3(x['clause_sets']['macro_recall'])})")
     row("citation accuracy (first citation is gold)", lambda x: f"{_pct(x['citation_accuracy'])} (n={x['citation_n']})")
     row("abstention precision", lambda x: f"{_pct(x['abstention']['precision'])} ({x['abstention']['predicted']} abstained)")
     row("abstention recall", lambda x: f"{_pct(x['abstention']['recall'])} (of {x['abstention']['gold']})")
@@ -277,7 +281,7 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
     if b:
         rows.append(("baseline / llama-index dense", b["retrieval"]["baseline"]))
     for name, r in rows:
-        L.append(f"| {name} | {r['n']} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['mrr']:.3f} | {r['ndcg@10']:.3f} |")
+        L.append(f"| {name} | {r['n']} | {_f3(r['hit@1'])} | {_f3(r['hit@5'])} | {_f3(r['mrr'])} | {_f3(r['ndcg@10'])} |")
     L.append("")
     L.append("## Timing (not part of the compared numbers)")
     L.append("")
@@ -390,16 +394,16 @@ def terminal_table(ours: dict, base: dict | None) -> str:
     for k in ours["per_kind"]:
         line(f"  {k} (n={ours['per_kind'][k]['n']})",
              lambda x, k=k: _pct(x["per_kind"][k]["accuracy"]) if k in x["per_kind"] else "-")
-    line("who unit F1 (micro)", lambda x: f"{x['who_units']['micro_f1']:.3f}")
+    line("who unit F1 (micro)", lambda x: _f3(x['who_units']['micro_f1']))
     line("citation accuracy", lambda x: _pct(x["citation_accuracy"]))
     line("abstention precision", lambda x: _pct(x["abstention"]["precision"]))
     line("abstention recall", lambda x: _pct(x["abstention"]["recall"]))
     for m in MODES:
         lines.append(f"{'retrieval ' + m + ' hit@1 / MRR':34}"
-                     f"{ours['retrieval'][m]['hit@1']:.3f} / {ours['retrieval'][m]['mrr']:.3f}")
+                     f"{_f3(ours['retrieval'][m]['hit@1'])} / {_f3(ours['retrieval'][m]['mrr'])}")
     if base:
         r = base["retrieval"]["baseline"]
-        lines.append(f"{'baseline retrieval hit@1 / MRR':34}{r['hit@1']:.3f} / {r['mrr']:.3f}")
+        lines.append(f"{'baseline retrieval hit@1 / MRR':34}{_f3(r['hit@1'])} / {_f3(r['mrr'])}")
     return "\n".join(lines)
 
 
