@@ -7,7 +7,6 @@ loopback port, and the tests drive it like a person would. A screenshot of every
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import socket
 import time
@@ -346,6 +345,9 @@ def test_hostile_document_is_shown_not_run(page, tmp_path):
     msg = upload(page, doc)
     assert "已导入" in msg, msg
     expect(page.locator("#kb-docs")).to_contain_text("安全测试文件")
+    page.locator("#kb-remove-pick input").click()
+    expect(page.get_by_role("option", name=re.compile("安全测试文件")).first).to_contain_text("<script>")
+    page.keyboard.press("Escape")
 
     answer = ask(page, '防火墙演练制度规定了什么？<img src=x onerror="window.__xss=3">')
     user = page.locator('#kb-chat [data-testid="user"]').last

@@ -1,11 +1,14 @@
-"""The web app's pure rendering helpers: escaping, highlighting, citation and context HTML."""
+"""The web app's pure helpers: escaping, highlighting, citation and context HTML, tables, write policy."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
 from app import web_render as R
+from app.web import write_permission
+from kb.config import Settings
 from kb.schema import Answer, Citation, Clause
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -223,13 +226,10 @@ def test_snippet():
     assert R.snippet("换行\n  和   空格") == "换行 和 空格"
 
 
-# -- who may write (pure policy in app/web.py) -------------------------------------------------
+# -- who may write (the one policy function in app/web.py) ----------------------------------
 
 def test_write_permission():
-    from app.web import write_permission
-    from kb.config import Settings
     base = Settings.from_env()
-    import dataclasses
     local = dataclasses.replace(base, host="127.0.0.1", admin_password="")
     public = dataclasses.replace(base, host="0.0.0.0", admin_password="")
     guarded = dataclasses.replace(base, host="0.0.0.0", admin_password="s3cret")
@@ -240,3 +240,36 @@ def test_write_permission():
     allowed, why = write_permission(guarded, "wrong")
     assert not allowed and "s3cret" not in why
     assert not write_permission(guarded, None)[0]
+
+
+# -- tables (pure builders in app/web.py) ---------------------------------------------------
+
+def test_matrix_merges_split_clauses_and_orders_units():
+    from app.web import matrix_frame, merge_parts
+    a1 = clause("二（五）", ["二、重点任务", "（五）构建五个“一体化”办学格局"], "第一部分。",
+                part=1, units=["州教育体育局"], title="构建格局")
+    a2 = clause("二（五）", ["二、重点任务", "（五）构建五个“一体化”办学格局"], "第二部分。",
+                part=2, units=["州教育体育局", "州财政局"], title="构建格局")
+    b = clause("三（二）", ["三、保障措施", "（二）落实经费保障"], units=["州财政局", "州发展改革委"],
+               title="落实经费保障")
+    none = clause("一", ["一、工作目标"])
+    merged = merge_parts([a1, a2, b, none])
+    assert [(c.clause_id, c.part) for c in merged] == [("二（五）", 0), ("三（二）", 0), ("一", 0)]
+    assert merged[0].text == "第一部分。\n第二部分。"
+    assert merged[0].units == ["州教育体育局", "州财政局"]
+    assert a1.units == ["州教育体育局"]          # the inputs are not changed
+    df = matrix_frame([a1, a2, b, none], {"plan": "方案"})
+    assert list(df.columns) == ["条款", "任务", "州财政局", "州教育体育局", "州发展改革委"]
+    assert df.values.tolist() == [["二（五）", "构建格局", "✓", "✓", ""],
+                                  ["三（二）", "落实经费保障", "✓", "", "✓"]]
+
+
+def test_filter_frame_needs_every_term():
+    import pandas as pd
+    from app.web import filter_frame
+    df = pd.DataFrame([["培训", "10万人次", "每年"], ["升学", "60%", "2025年起"]],
+                      columns=["指标", "数值", "期限"])
+    assert filter_frame(df, "").equals(df)
+    assert filter_frame(df, "培训").values.tolist() == [["培训", "10万人次", "每年"]]
+    assert filter_frame(df, "60% 2025").values.tolist() == [["升学", "60%", "2025年起"]]
+    assert filter_frame(df, "培训 60%").empty
