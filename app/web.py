@@ -116,6 +116,15 @@ mark.kb-hl { background:#ffe58f; color:inherit; padding:0 1px; border-radius:2px
            background:#e6f4ff; border:1px solid #91caff; font-size:13px; }
 .kb-chip.kb-lead { background:#fff7e6; border-color:#ffd591; font-weight:600; }
 .kb-hint { color:var(--body-text-color-subdued); font-size:13px; }
+/* dark mode (Gradio follows the system setting) */
+.dark mark.kb-hl { background:#7c5e00; }
+.dark .kb-ctx-clause.kb-cited { background:#2e2700; border-color:#8a6d00; }
+.dark .kb-note { color:#f0c060; }
+.dark .kb-info { background:#0b2a4a; color:#bcdcff; }
+.dark .kb-ok { background:#112a11; color:#c7f0b5; border-color:#2f6b2f; }
+.dark .kb-error { background:#3a1212; color:#ffc9c9; border-color:#7a2b2b; }
+.dark .kb-chip { background:#0b2a4a; border-color:#1d4f85; }
+.dark .kb-chip.kb-lead { background:#3a2a00; border-color:#8a6d00; }
 """
 
 
