@@ -90,6 +90,9 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.chroma_url = chroma_url
         self._collection = None
+        # Vector counts of the last two manifests loaded or saved: Chroma may also hold vectors
+        # no manifest names (a running or killed ingest), which queries must look past.
+        self._manifest_sizes: list[int] = []
 
     # -- vectors -----------------------------------------------------------
     @property
@@ -139,11 +142,17 @@ class Store:
         count = self.collection.count()
         if count == 0:
             return []
-        res = self.collection.query(query_embeddings=[vector.tolist()], n_results=min(n, count),
+        # Callers keep to their manifest's ids; fetch enough that vectors outside it (orphans of
+        # an unfinished ingest) cannot push the manifest's own nearest vectors out of the top n.
+        outside = max(count - min(self._manifest_sizes), 0) if self._manifest_sizes else 0
+        res = self.collection.query(query_embeddings=[vector.tolist()], n_results=min(n + outside, count),
                                     include=["distances"])
         return [(vid, 1.0 - dist) for vid, dist in zip(res["ids"][0], res["distances"][0])]
 
     # -- manifest ----------------------------------------------------------
+    def _seen_manifest(self, size: int):
+        self._manifest_sizes = (self._manifest_sizes + [size])[-2:]
+
     @property
     def manifest_path(self) -> Path:
         return self.data_dir / MANIFEST
@@ -160,6 +169,7 @@ class Store:
         data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         documents = {d["doc_id"]: Document(**d) for d in data["documents"]}
         rows = data["clauses"]
+        self._seen_manifest(len(rows))
         clauses = [_clause_from_dict(r["clause"]) for r in rows]
         return Snapshot.build(data["generation"], documents, clauses,
                               [r["vector_id"] for r in rows], [r["tokens"] for r in rows])
@@ -179,6 +189,7 @@ class Store:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.manifest_path)
+            self._seen_manifest(len(snapshot.vector_ids))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
