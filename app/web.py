@@ -5,9 +5,11 @@ of document or user text is escaped (see app/web_render.py) before it is rendere
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import hmac
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -296,11 +298,13 @@ class _Exports:
 
     def __init__(self, keep: int = 50) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="kb-web-"))
+        atexit.register(shutil.rmtree, self.root, ignore_errors=True)
         self.keep = keep
         self.folders: deque[Path] = deque()
         self.lock = threading.Lock()
 
     def write(self, df: pd.DataFrame, stem: str) -> tuple[str, str]:
+        stem = re.sub(r'[\\/:*?"<>|\[\]\s]+', "_", stem).strip("._") or "export"
         folder = self.root / uuid.uuid4().hex[:12]
         folder.mkdir(parents=True)
         with self.lock:
@@ -387,7 +391,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
     def unit_lookup(name: str):
         name = (name or "").strip()
         if not name:
-            return unit_lookup_error("请选择或输入一个责任单位。")
+            return unit_lookup_error("还没有选择单位")
         canonical, clauses = kb.unit_tasks(name)
         canonical = canonical or name
         if not clauses:
@@ -407,6 +411,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                 gr.update(value=csv, visible=True), gr.update(value=xlsx, visible=True))
 
     def unit_lookup_error(message: str):
+        if message != INTERNAL_ERROR:
+            message = message.rstrip("。") + "。可从下拉列表选择单位，或输入常用简称（如“州教体局”）。"
         return (R.notice_html(message, "error"), tasks_frame([], {}), [], gr.skip(),
                 R.units_html(None), gr.update(visible=False), gr.update(visible=False))
 
