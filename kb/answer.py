@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kb import units as unit_db
-from kb.retrieve import document_scope, superseded, title_keys, version_date
+from kb.retrieve import bare, doc_place, document_scope, superseded, title_keys, version_date
 from kb.schema import Answer, Citation, Clause, Document, InputError, ScoredClause
 from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
 from kb.tokenize import places, tokens
@@ -190,6 +190,8 @@ class Answerer:
         ("生均经费标准由谁制定")."""
         rest = cue.sub(" ", self.kb.retriever.topic(qn))
         rest = re.sub(r"这份|这个|该|本|此|文件|方案|通知|办法|条例|规定|法律|政策|印发|发布|制定|出台|职教|省级|哪个|单位", " ", rest)
+        for place in {doc_place(d) for d in self.snap.documents.values()} - {""}:
+            rest = rest.replace(place, " ")
         return len([t for t in tokens(rest) if len(t) > 1]) <= 1
 
     def _clause_containing(self, doc_id: str, value: str) -> Clause | None:
@@ -313,6 +315,8 @@ class Answerer:
         if best is None or best_cover < 0.8:
             return None
         _, parent, children = best
+        if len(children) > 12 or not all(_strip_number(label) for label, _ in children):
+            return None      # a law chapter's articles are not a list of named items
         parts = []
         for label, clause in children:
             n = self._cite(clause, 1.0)
@@ -384,12 +388,15 @@ class Answerer:
                 n = self._cite(best_clause, hits[0].score)
                 return self._result(q, f"{best_clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
         scored = []
+        q_bare = bare(context)
         for rank, hit in enumerate(hits[:3]):
             prior = (1.0, 0.8, 0.65)[rank]
+            # the question quotes this clause's heading ("工作目标是什么"): its sentences answer it
+            named = 0.3 if len(bare(hit.clause.title)) >= 4 and bare(hit.clause.title) in q_bare else 0.0
             for s in _sentences(hit.clause.text):
                 if _responsibility_sentence(s):
                     continue     # the 责任单位 list answers who-questions only
-                score = prior * (0.4 + self._overlap(q_tokens, s) + 0.1 * self._overlap(all_tokens, s))
+                score = prior * (0.4 + named + self._overlap(q_tokens, s) + 0.1 * self._overlap(all_tokens, s))
                 if wants_number and _has_quantity(s, unit):
                     score += 0.35
                 if wants_time and _YEARISH.search(s):
@@ -440,7 +447,7 @@ class Answerer:
         return sum(w for t, w in weights.items() if t in key) / total if total else 0.0
 
     def _names_clause(self, q_tokens: list[str], clause: Clause) -> bool:
-        return self._overlap(q_tokens, " ".join(clause.path)) >= 0.5
+        return self._overlap([t for t in q_tokens if len(t) > 1], clause.title) >= 0.8
 
     def _foreign(self, question: str) -> bool:
         """The question names a place, a year or a figure the documents never mention

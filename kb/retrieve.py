@@ -24,25 +24,33 @@ _OLD_VERSION_CUES = ("修订前", "修改前", "旧版", "原来", "以前", "�
 
 
 def title_keys(doc: Document) -> set[str]:
-    """Names a question may use for a document: its title, without 中华人民共和国, without 《》."""
+    """Names a question may use for a document: its title, without 中华人民共和国, without 《》,
+    and its 文号 without brackets (楚政办通〔2024〕30号 = 楚政办通(2024)30号)."""
     title = fold(doc.title)
     keys = {title, title.replace("中华人民共和国", ""), re.sub(r"[《》]", "", title).replace("中华人民共和国", "")}
+    if doc.doc_number:
+        keys.add(number_key(doc.doc_number))
     return {k for k in keys if len(k) >= 3}
 
 
-def _place(doc: Document) -> str:
+def number_key(text: str) -> str:
+    """Folded, without the brackets around a 文号's year."""
+    return re.sub(r"[〔〕\[\]［］（）()]", "", fold(text))
+
+
+def doc_place(doc: Document) -> str:
     m = re.match(r"^([\u4e00-\u9fa5]{2,3}?(?:省|市|州|县))", doc.title)
     return fold(m[1]) if m else ""
 
 
-def _bare(text: str) -> str:
+def bare(text: str) -> str:
     """Folded, without quotes and brackets: 打造优质专业(群) ~ 打造优质专业群, “中高本” ~ 中高本."""
     return re.sub(r"[\"'“”‘’《》〈〉（）()\s]", "", fold(text))
 
 
 def _kind_word(kind: str) -> str:
     """实施方案 -> 方案: the word people use for a document of that kind."""
-    return {"实施方案": "方案", "法律": "法"}.get(kind, kind)
+    return {"实施方案": "方案"}.get(kind, kind)
 
 
 def _names_version_year(q: str, doc: Document) -> bool:
@@ -60,16 +68,17 @@ def document_scope(question: str, documents: dict[str, Document]) -> dict[str, f
     kind of document it names (方案). A title inside a longer named title (教育法 in 职业教育法)
     does not count."""
     q = fold(question)
+    q_numbers = number_key(question)
     named: dict[str, str] = {}
     scope: dict[str, float] = {}
     for doc in documents.values():
-        keys = [k for k in title_keys(doc) if k in q]
+        keys = [k for k in title_keys(doc) if k in q or k in q_numbers]
         if keys:
             named[doc.doc_id] = max(keys, key=len)
-        elif (place := _place(doc)) and (place in q or place.rstrip("省市州县") in q):
+        elif (place := doc_place(doc)) and (place in q or place.rstrip("省市州县") in q):
             scope[doc.doc_id] = 0.5
-        elif doc.kind and _kind_word(doc.kind) in q:
-            scope[doc.doc_id] = 0.3
+        elif len(_kind_word(doc.kind)) >= 2 and _kind_word(doc.kind) in q:
+            scope[doc.doc_id] = 0.5
     for doc_id, key in named.items():
         if not any(key != other and key in other for other in named.values()):
             scope[doc_id] = 1.0 + 0.5 * _names_version_year(q, documents[doc_id])
@@ -110,12 +119,13 @@ class Retriever:
         """The question without the words that only pick a document (its title, a version year):
         those select the document through scoping and would otherwise pull title-like clauses."""
         snap = self.snapshot()
-        q = fold(question)
+        q = number_key(question)
         scope = document_scope(question, snap.documents)
         for doc_id in scope:
             doc = snap.documents[doc_id]
-            for key in sorted(title_keys(doc), key=len, reverse=True):
-                q = q.replace(key, " ")
+            for key in sorted(title_keys(doc), key=len, reverse=True) + [_kind_word(doc.kind)]:
+                if len(key) >= 2:
+                    q = q.replace(key, " ")
             q = re.sub(r"(19|20)\d\d\s*年?(版|修订|修正|的)?", " ", q)
         return q if q.strip() else fold(question)
 
@@ -148,10 +158,10 @@ class Retriever:
                 sc.score += weights[kind] * ((score - low) / (top - low) if top > low else 1.0)
         scope = document_scope(question, snap.documents)
         old = superseded(snap.documents)
-        q_key = _bare(question)
+        q_key = bare(question)
         for i, sc in fused.items():
             doc_id = sc.clause.doc_id
-            title = _bare(sc.clause.title)
+            title = bare(sc.clause.title)
             if len(title) >= 4 and title in q_key:
                 sc.score *= 1.0 + TITLE_BOOST
             if scope:

@@ -22,6 +22,7 @@ STOPWORDS = frozenset("""
 什么时候 应当 应该 可以 需要 进行 开展 实施 推进 推动 做 做好 干 干啥 啥 咋 呢 之 中 上 下 里 个 项 条 款
 """.split())
 _PUNCT = re.compile(r"^[\W_]+$")
+_QUOTES = re.compile(r"[\"'“”‘’「」『』]")
 # 几年, 多少天, 哪一天, 多久, 最长: the asking, not the topic.
 _QUESTION_WORD = re.compile(r"^(几|多少|哪|多久|多长|多大|多高|最长|最多|最少|最短|最高|最低)")
 
@@ -77,5 +78,6 @@ def places(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Folded search tokens (jieba search mode), stopwords and punctuation removed."""
-    return [t for t in _jieba().lcut_for_search(fold(text))
+    # Quotes split words the documents quote (“职普”融通): drop them before segmenting.
+    return [t for t in _jieba().lcut_for_search(_QUOTES.sub("", fold(text)))
             if t.strip() and t not in STOPWORDS and not _PUNCT.match(t) and not _QUESTION_WORD.match(t)]
