@@ -292,6 +292,13 @@ def retrieval_frame(hits, titles: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RETRIEVE_COLS)
 
 
+def _inert_cell(value):
+    """Document text must not become a spreadsheet formula (CSV/formula injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 class _Exports:
     """CSV / Excel files for download, each written to its own fresh folder; only the
     newest `keep` folders are kept (Gradio copies a returned file into its own cache)."""
@@ -304,6 +311,7 @@ class _Exports:
         self.lock = threading.Lock()
 
     def write(self, df: pd.DataFrame, stem: str) -> tuple[str, str]:
+        df = df.map(_inert_cell)
         stem = re.sub(r'[\\/:*?"<>|\[\]\s]+', "_", stem).strip("._") or "export"
         folder = self.root / uuid.uuid4().hex[:12]
         folder.mkdir(parents=True)

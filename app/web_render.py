@@ -86,7 +86,11 @@ def error_message(message: str) -> str:
 
 # -- evidence panel --------------------------------------------------------------
 
-_HEADING_NUMBER = re.compile(r"^(?:\d+[.．、]|[（(][^）)]{1,4}[）)]|[一二三四五六七八九十百]+、|第[^章条节]{1,6}[章条节])\s*")
+_HEADING_NUMBER = re.compile(r"""^(?: \d+[.．、]              # 1.  1、
+                                  | [（(][^）)]{1,4}[）)]     # （二） (3)
+                                  | [一二三四五六七八九十百]+、  # 三、
+                                  | 第[^章条节]{1,6}[章条节]    # 第三章 第二十四条
+                                  )\s*""", re.X)
 
 
 def heading_text(heading: str) -> str:

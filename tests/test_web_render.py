@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
@@ -273,3 +274,16 @@ def test_filter_frame_needs_every_term():
     assert filter_frame(df, "培训").values.tolist() == [["培训", "10万人次", "每年"]]
     assert filter_frame(df, "60% 2025").values.tolist() == [["升学", "60%", "2025年起"]]
     assert filter_frame(df, "培训 60%").empty
+
+
+def test_exports_never_write_formulas(tmp_path):
+    import openpyxl
+    import pandas as pd
+    from app.web import _Exports
+    df = pd.DataFrame([["=HYPERLINK(\"http://x\")", "+1", "州财政局", 3]], columns=["a", "b", "c", "d"])
+    csv, xlsx = _Exports().write(df, "单位/任务:清单")
+    assert Path(csv).name == "单位_任务_清单.csv"
+    text = Path(csv).read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'+1" in text and "州财政局" in text
+    cell = openpyxl.load_workbook(xlsx).active["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("'=")
