@@ -118,6 +118,13 @@ mark.kb-hl { background:#ffe58f; color:inherit; padding:0 1px; border-radius:2px
            background:#e6f4ff; border:1px solid #91caff; font-size:13px; }
 .kb-chip.kb-lead { background:#fff7e6; border-color:#ffd591; font-weight:600; }
 .kb-hint { color:var(--body-text-color-subdued); font-size:13px; }
+.kb-scroll-doc { max-height: 330px; overflow-y: auto; margin-top: 6px; }
+.kb-docview { font-size:14px; line-height:1.65; }
+.kb-doc-meta { color:var(--body-text-color-subdued); font-size:13px; margin-bottom:6px; }
+.kb-doc-meta span { margin-right:14px; }
+.kb-doc-h { font-weight:700; margin:8px 0 2px; }
+.kb-doc-h1, .kb-doc-h2, .kb-doc-h3 { font-weight:600; padding-left:12px; }
+.kb-doc-clause { margin:2px 0 6px; }
 /* dark mode (Gradio follows the system setting) */
 .dark mark.kb-hl { background:#7c5e00; }
 .dark .kb-ctx-clause.kb-cited { background:#2e2700; border-color:#8a6d00; }
@@ -260,8 +267,8 @@ def filter_frame(df: pd.DataFrame, query: str) -> pd.DataFrame:
 
 
 def documents_frame(kb: KnowledgeBase) -> pd.DataFrame:
-    rows = [[d.title, d.doc_number, d.issuer, d.written_date, d.kind, d.level, d.clause_count]
-            for d in kb.documents()]
+    rows = [[d.title or d.doc_id, d.doc_number, d.issuer, d.written_date, d.kind, d.level,
+             d.clause_count] for d in kb.documents()]
     return pd.DataFrame(rows, columns=DOC_COLS)
 
 
@@ -462,9 +469,21 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
 
     # ---------------------------------------------------------------- 文档库
     def library_data():
+        docs = kb.documents()
         choices = [(f"{d.title}（{d.doc_id}）" if d.title and d.title != d.doc_id else d.doc_id,
-                    d.doc_id) for d in kb.documents()]
-        return documents_frame(kb), missing_frame(kb), gr.update(choices=choices, value=None)
+                    d.doc_id) for d in docs]
+        return (documents_frame(kb), missing_frame(kb), gr.update(choices=choices, value=None),
+                [d.doc_id for d in docs])
+
+    def doc_row_selected(doc_ids: list[str], evt: gr.SelectData):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not doc_ids or row is None or not (0 <= int(row) < len(doc_ids)):
+            return gr.skip()
+        return doc_ids[int(row)]
+
+    def view_document(doc_id: str | None):
+        doc = next((d for d in kb.documents() if d.doc_id == doc_id), None) if doc_id else None
+        return R.document_html(doc, kb.clauses(doc_id) if doc else [])
 
     def upload(file_path, password, progress=gr.Progress()):
         ok, why = write_permission(settings, password)
@@ -638,6 +657,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                                                   label="被引用但未收录的文件（建议补充）",
                                                   column_widths=["55%", "20%", "25%"],
                                                   elem_id="kb-missing", elem_classes=["kb-table"])
+                        doc_view = gr.HTML(R.document_html(None, []), js_on_load=None,
+                                           elem_id="kb-docview", elem_classes=["kb-scroll-doc"])
                     with gr.Column(scale=7, min_width=320):
                         if settings.admin_password:
                             password = gr.Textbox(label="管理员口令（上传、删除需要）", type="password",
@@ -654,11 +675,15 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                         upload_btn = gr.Button("导入知识库", variant="primary", elem_id="kb-import")
                         upload_msg = gr.HTML(js_on_load=None, elem_id="kb-upload-msg")
                         with gr.Row():
-                            remove_pick = gr.Dropdown(choices=[], label="删除文档", scale=3,
-                                                      elem_id="kb-remove-pick")
+                            remove_pick = gr.Dropdown(choices=[], label="选择文档（查看 / 删除）",
+                                                      scale=3, elem_id="kb-remove-pick")
                             remove_btn = gr.Button("删除", variant="stop", scale=1, min_width=70)
                         remove_msg = gr.HTML(js_on_load=None, elem_id="kb-remove-msg")
-                library_outputs = [docs_df, missing_df, remove_pick]
+                doc_ids = gr.State([])
+                library_outputs = [docs_df, missing_df, remove_pick, doc_ids]
+                docs_df.select(doc_row_selected, doc_ids, remove_pick)
+                remove_pick.change(guarded(view_document, lambda m: R.notice_html(m, "error")),
+                                   remove_pick, doc_view)
                 write_opts = {"concurrency_id": "kb-write", "concurrency_limit": 1}
                 upload_fn = guarded(upload, lambda m: write_error(f"未能导入：{m}"))
                 remove_fn = guarded(remove, lambda m: write_error(f"未能删除：{m}"))
@@ -688,7 +713,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         demo.load(guarded(unit_data, lambda m: tuple(gr.skip() for _ in range(5))), None,
                   unit_data_outputs)
         demo.load(target_fn, target_filter, target_outputs)
-        demo.load(guarded(library_data, lambda m: (gr.skip(), gr.skip(), gr.skip())), None,
+        demo.load(guarded(library_data, lambda m: tuple(gr.skip() for _ in range(4))), None,
                   library_outputs)
     return demo
 

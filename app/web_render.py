@@ -9,7 +9,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from kb.schema import Answer, Citation, Clause
+from kb.schema import Answer, Citation, Clause, Document
 
 # Characters with a meaning in Markdown (CommonMark + GFM + gradio's LaTeX `$`).
 # `&`, `<`, `>`, quotes are left to html.escape, which runs after this.
@@ -206,3 +206,31 @@ def snippet(text: str, limit: int = 80) -> str:
     """The first `limit` characters of a text on one line, with … when cut."""
     flat = " ".join((text or "").split())
     return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+# -- document viewer -----------------------------------------------------------------------
+
+def document_html(doc: Document | None, clauses: Sequence[Clause]) -> str:
+    """One document as the knowledge base holds it: its facts, then every clause under
+    its headings (a heading is shown once, where it starts)."""
+    if doc is None:
+        return '<div class="kb-empty">选择一份文档（点击上表中的一行），查看它被解析成的条款。</div>'
+    facts = [("文号", doc.doc_number), ("发布机构", doc.issuer), ("成文日期", doc.written_date),
+             ("发布日期", doc.published_date), ("类型", doc.kind), ("层级", doc.level),
+             ("贯彻落实", doc.implements), ("来源文件", doc.source.rsplit("/", 1)[-1])]
+    meta = "".join(f"<span><b>{esc(k)}</b> {esc(v)}</span>" for k, v in facts if v)
+    rows, shown = [], []
+    for c in clauses:
+        for depth, heading in enumerate(c.path):
+            if depth < len(shown) and shown[depth] == heading:
+                continue
+            shown = list(c.path[:depth + 1])
+            in_text = depth == len(c.path) - 1 and c.text.lstrip().startswith(heading[:8])
+            if not in_text:     # a clause whose text opens with its heading shows it once
+                rows.append(f'<div class="kb-doc-h kb-doc-h{min(depth, 3)}">{esc(heading)}</div>')
+        cont = "（续）" if c.part > 1 else ""
+        rows.append(f'<div class="kb-doc-clause"><span class="kb-cid">{esc(c.clause_id)}{cont}</span>'
+                    f'<div class="kb-ctx-text">{esc(c.text)}</div></div>')
+    return (f'<div class="kb-docview"><div class="kb-ctx-head">{esc(doc.title)}'
+            f'<span class="kb-count">共 {len({c.clause_id for c in clauses})} 个条款</span></div>'
+            f'<div class="kb-doc-meta">{meta}</div>{"".join(rows)}</div>')

@@ -249,7 +249,7 @@ def test_unit_tasks_by_name(page):
     expect(panel.locator(".kb-chip").first).to_be_visible()
     expect(panel).to_contain_text("州财政局")
     # Another row: its units replace the first task's.
-    page.locator("#kb-unit-tasks").get_by_text("落实经费保障").first.click()
+    page.locator("#kb-unit-tasks").get_by_text("落实经费保障").filter(visible=True).first.click()
     expect(panel).to_contain_text("三（二）")
     expect(panel).to_contain_text("生均拨款")
     shot(page, "units")
@@ -307,6 +307,12 @@ def test_targets_tab_filters(page):
 def test_library_and_retrieval_tabs(page):
     open_tab(page, "文档库")
     expect(page.locator("#kb-docs")).to_contain_text("楚政办通〔2024〕30号")
+    # A row opens the document as the knowledge base holds it.
+    page.locator("#kb-docs").get_by_text("楚政办通〔2024〕30号").filter(visible=True).first.click()
+    view = page.locator("#kb-docview")
+    expect(view).to_contain_text("二（二）1")
+    expect(view).to_contain_text("推进落实职教高考改革")
+    expect(page.locator("#kb-missing")).to_contain_text("云政办发〔2024〕22号")
     shot(page, "library")
     open_tab(page, "检索测试")
     page.fill("#kb-retrieve-q textarea", "职业技能培训")
@@ -346,8 +352,11 @@ def test_hostile_document_is_shown_not_run(page, tmp_path):
     assert "已导入" in msg, msg
     expect(page.locator("#kb-docs")).to_contain_text("安全测试文件")
     page.locator("#kb-remove-pick input").click()
-    expect(page.get_by_role("option", name=re.compile("安全测试文件")).first).to_contain_text("<script>")
-    page.keyboard.press("Escape")
+    option = page.get_by_role("option", name=re.compile("安全测试文件")).first
+    expect(option).to_contain_text("<script>")
+    option.click()
+    expect(page.locator("#kb-docview")).to_contain_text('<img src=x onerror="window.__xss=2">')
+    shot(page, "xss_library")
 
     answer = ask(page, '防火墙演练制度规定了什么？<img src=x onerror="window.__xss=3">')
     user = page.locator('#kb-chat [data-testid="user"]').last

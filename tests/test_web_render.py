@@ -10,7 +10,7 @@ import pytest
 from app import web_render as R
 from app.web import write_permission
 from kb.config import Settings
-from kb.schema import Answer, Citation, Clause
+from kb.schema import Answer, Citation, Clause, Document
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 QUOTE = ("1.推进落实职教高考改革。加大职教高考宣传力度，充分调动中职学校学生参加职教高考积极性；"
@@ -287,3 +287,25 @@ def test_exports_never_write_formulas(tmp_path):
     assert "'=HYPERLINK" in text and "'+1" in text and "州财政局" in text
     cell = openpyxl.load_workbook(xlsx).active["A2"]
     assert cell.data_type == "s" and cell.value.startswith("'=")
+
+
+def test_document_html_shows_facts_headings_once_and_escapes():
+    doc = Document(doc_id="plan", title="方案<script>x</script>", source="/a/b/方案.txt", sha256="0",
+                   doc_number="楚政办通〔2024〕30号", issuer="楚雄州人民政府办公室", kind="实施方案")
+    parts = [
+        clause("二（二）1", SECTION + ["1.推进落实职教高考改革"], "1.推进落实职教高考改革。正文<img src=x>。"),
+        clause("二（二）2", SECTION + ["2.开展“中高本”贯通培养"], "2.开展“中高本”贯通培养。"),
+        clause("二（五）", ["二、重点任务", "（五）构建五个“一体化”办学格局"], "一是……", part=1),
+        clause("二（五）", ["二、重点任务", "（五）构建五个“一体化”办学格局"], "二是……", part=2),
+    ]
+    out = R.document_html(doc, parts)
+    assert "方案&lt;script&gt;x&lt;/script&gt;" in out and "<script" not in out
+    assert "&lt;img src=x&gt;" in out and "<img" not in out
+    assert "楚政办通〔2024〕30号" in out and "方案.txt" in out and "/a/b" not in out
+    assert out.count("二、重点任务</div>") == 1                 # a heading shown once
+    assert out.count("（二）拓宽三个人才培养渠道</div>") == 1
+    assert "1.推进落实职教高考改革</div>" not in out            # its text opens with it
+    assert out.count("（五）构建五个“一体化”办学格局</div>") == 1  # text does not: shown
+    assert "二（五）（续）" in out
+    assert "共 3 个条款" in out                                # parts of one clause count once
+    assert "选择一份文档" in R.document_html(None, [])
