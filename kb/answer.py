@@ -46,6 +46,7 @@ _ENUMERATOR = re.compile(r"([一二三四五六七八九十])是")
 
 # Support thresholds, calibrated on eval/gold (answerable vs out-of-scope questions):
 MIN_COVERAGE = 0.3       # share of the question's key terms (idf-weighted) the best clause must hold
+MIN_SENTENCE = 0.25      # a sentence sharing less of the question does not answer it
 OOV_COVERAGE = 0.6       # …when the question also uses words the knowledge base never does (医保, 分数线)
 MIN_DENSE = 0.45         # a best clause this dissimilar is no support at all
 
@@ -276,8 +277,9 @@ class Answerer:
             return None
         clauses = self.snap.clauses
         with_units = self.kb.retriever.search(context, k=5, where=lambda i: bool(clauses[i].units))
-        if not with_units:
-            return None
+        overall = {h.clause.uid for h in self.kb.retriever.search(context, k=3)}
+        if not with_units or with_units[0].clause.uid not in overall:
+            return None      # the best matches have no 责任单位 list (a law article names its own bodies)
         best = with_units[0]
         # The task must be the one asked about; otherwise the answer lies in a clause without a
         # 责任单位 list (a law article, say) and the extractive answer handles it.
@@ -405,7 +407,15 @@ class Answerer:
         if not scored:
             return self._abstain(q)
         scored.sort(key=lambda x: (-x[0], x[1]))
+        if wants_number or wants_time:
+            # the best-matching sentence that actually states a figure or a time
+            top = scored[0][0]
+            scored = [x for x in scored if x[0] >= 0.5 * top and self._overlap(q_tokens, x[2]) >= MIN_SENTENCE and (
+                (wants_number and _has_quantity(x[2], unit)) or (wants_time and _YEARISH.search(x[2])))] or scored
         score, _, sentence, hit = scored[0]
+        counted = re.search(r"多少([\u4e00-\u9fa5]{2,3})", qn)     # 多少在校生: the count must be of 在校生
+        if wants_number and not unit and counted and fold(counted[1]) not in fold(hit.clause.text):
+            return self._abstain(q, "文件中没有给出这一数字。")
         role = re.search(r"([\u4e00-\u9fa5]{1,4})是谁", qn)
         if role and fold(role[1]) not in fold(sentence):
             return self._abstain(q, f"文件中没有给出{role[1]}是谁。")
@@ -414,6 +424,7 @@ class Answerer:
         if wants_time and not wants_number and not _YEARISH.search(sentence):
             return self._abstain(q, "文件中没有给出这一时间。")
         sentence = _with_items(sentence, hit.clause.text)
+        sentence = _with_next_if_short(sentence, hit.clause.text)
         text = _display_sentence(sentence, hit.clause)
         n = self._cite(hit.clause, hit.score, sentence.strip())
         answer = f"{text}[{n}]"
@@ -494,6 +505,7 @@ def _has_quantity(sentence: str, unit: str) -> bool:
         return bool(_QUANTITY.search(sentence) or re.search(r"\d", sentence))
     if unit == "%":
         return bool(re.search(r"\d\s*[%％]|百分之", sentence))
+    unit = {"天": "[天日]", "日": "[天日]"}.get(unit, unit)
     return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*{unit}", sentence))
 
 
@@ -529,6 +541,17 @@ def _with_items(sentence: str, text: str, limit: int = 400) -> str:
     start = text.find(sentence.strip())
     rest = text[start + len(sentence.strip()):].strip() if start >= 0 else ""
     return sentence.rstrip() + (rest[:limit] + ("…" if len(rest) > limit else "") if rest else "")
+
+
+def _with_next_if_short(sentence: str, text: str, short: int = 15) -> str:
+    """A heading-like sentence ("二是招生工作一体化。") is answered with the sentence after it."""
+    if len(_strip_number(sentence.strip())) >= short:
+        return sentence
+    sentences = _sentences(text)
+    for i, s in enumerate(sentences[:-1]):
+        if s.strip() == sentence.strip():
+            return sentence.strip() + sentences[i + 1].strip()
+    return sentence
 
 
 def _display_sentence(sentence: str, clause: Clause) -> str:

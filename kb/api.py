@@ -201,6 +201,10 @@ class KnowledgeBase:
             if report.changed:
                 report.clauses = self._embed_missing(documents, rows, progress)
                 self._commit(snap.generation + 1, documents, rows)
+            else:
+                # Nothing to re-parse, but vectors lost from Chroma are restored (ids are content
+                # hashes, so the manifest stays as it is); usually an id lookup and nothing else.
+                report.clauses = self._embed_missing(documents, rows, progress)
         report.seconds = time.perf_counter() - started
         return report
 

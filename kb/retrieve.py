@@ -81,7 +81,7 @@ def document_scope(question: str, documents: dict[str, Document]) -> dict[str, f
             scope[doc.doc_id] = 0.5
     for doc_id, key in named.items():
         if not any(key != other and key in other for other in named.values()):
-            scope[doc_id] = 1.0 + 0.5 * _names_version_year(q, documents[doc_id])
+            scope[doc_id] = 1.0 + _names_version_year(q, documents[doc_id])
     return scope
 
 

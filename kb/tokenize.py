@@ -17,7 +17,7 @@ DATA = Path(__file__).parent / "data"
 STOPWORDS = frozenset("""
 的 了 和 与 及 或 等 是 在 对 由 为 把 被 将 从 到 向 以 于 按 按照 要 要求 有 有关 哪些 哪个 哪 什么 怎么 怎样
 如何 多少 几 几个 谁 吗 呢 吧 啊 呀 么 请问 请 问 一下 一些 一个 这个 那个 这 那 其 它 他 她 我 我们 你 你们
-定义 意思 含义 解释 概念 开始 提到 提及 用来 用于 干什么 这项 那项 一样 分成 分为 一天 孩子 哪里 在哪
+天起 定义 意思 含义 解释 概念 开始 提到 提及 用来 用于 干什么 这项 那项 一样 分成 分为 一天 孩子 哪里 在哪
 为什么 为何 是否 能否 可否 有没有 要不要 叫 名字 名称 列出 全部 所有 一下子 归 管 指 上要 那块 这块 相比 对比 变化 区别 不同 修订 修改 年版 版本 新版 旧版 新旧 前后 内容 具体 主要 关于 什么样 负责 单位 任务 工作 规定 提出 包括 哪几个 哪几 几项 多大 何时 时候
 什么时候 应当 应该 可以 需要 进行 开展 实施 推进 推动 做 做好 干 干啥 啥 咋 呢 之 中 上 下 里 个 项 条 款
 """.split())
@@ -29,7 +29,7 @@ _QUESTION_WORD = re.compile(r"^(几|多少|哪|多久|多长|多大|多高|最�
 
 def dictionary_version() -> str:
     """Changes when the user dictionary changes, so stored BM25 tokens are recomputed."""
-    digest = hashlib.sha1()
+    digest = hashlib.sha1(" ".join(sorted(STOPWORDS)).encode("utf-8"))
     for name in ("terms.txt", "units.json"):
         path = DATA / name
         if path.exists():
