@@ -41,6 +41,8 @@ INTERNAL_ERROR = "出错了：服务器内部错误，请稍后再试。详细�
 
 TASK_COLS = ["条款", "任务", "所在章节", "条款原文（摘要）", "文档"]
 TARGET_COLS = ["文档", "条款", "指标内容", "数值", "比较", "期限", "原文"]
+TARGET_WIDTHS = {True: ["13%", "8%", "17%", "9%", "7%", "10%", "36%"],
+                 False: ["10%", "20%", "10%", "8%", "12%", "40%"]}
 DOC_COLS = ["标题", "文号", "发布机构", "成文日期", "类型", "层级", "条款数"]
 MISSING_COLS = ["被引用文件", "文号", "引用它的文档"]
 RETRIEVE_MODES = {"hybrid": "混合检索", "dense": "向量检索", "keyword": "关键词检索"}
@@ -465,7 +467,13 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         csv, xlsx = exports.write(df, "目标指标")
         query = (query or "").strip()
         note = R.notice_html(f"共 {len(df)} 条指标" + (f"（筛选：{query}）" if query else ""))
-        return df, note, gr.update(value=csv), gr.update(value=xlsx)
+        one_doc = df["文档"].nunique() <= 1       # the column says nothing then: shown in the note
+        shown = df.drop(columns=["文档"]) if one_doc else df
+        if one_doc and len(df):
+            note = R.notice_html(f"{df['文档'].iloc[0]}：共 {len(df)} 条指标"
+                                 + (f"（筛选：{query}）" if query else ""))
+        return (gr.update(value=shown, column_widths=TARGET_WIDTHS[not one_doc]), note,
+                gr.update(value=csv), gr.update(value=xlsx))
 
     # ---------------------------------------------------------------- 文档库
     def library_data():
@@ -606,7 +614,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                     with gr.Tab("任务 × 单位矩阵"):
                         gr.HTML('<div class="kb-hint">每行一项任务，每列一个责任单位（按负责任务数排序），'
                                 "✓ 表示该单位负责此任务。</div>", js_on_load=None)
-                        matrix_df = gr.Dataframe(interactive=False, max_height=470, pinned_columns=2,
+                        matrix_df = gr.Dataframe(interactive=False, max_height=450, pinned_columns=2,
                                                  elem_id="kb-matrix", elem_classes=["kb-table"])
                         with gr.Row():
                             matrix_csv = gr.DownloadButton("下载 CSV", size="sm", variant="secondary")
@@ -632,7 +640,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                 target_note = gr.HTML(js_on_load=None)
                 targets_df = gr.Dataframe(
                     value=pd.DataFrame(columns=TARGET_COLS), interactive=False, wrap=True,
-                    max_height=470, column_widths=["13%", "8%", "17%", "9%", "7%", "10%", "36%"],
+                    max_height=430, column_widths=TARGET_WIDTHS[True],
                     elem_id="kb-targets", elem_classes=["kb-table"])
                 with gr.Row():
                     targets_csv = gr.DownloadButton("下载 CSV", size="sm")
