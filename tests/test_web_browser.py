@@ -232,6 +232,10 @@ def test_citation_click_shows_section_context(page):
         expect(page.locator("#kb-context .kb-cited .kb-n").first).to_have_text(f"[{i + 1}]")
         expect(cards.nth(i)).to_have_class(re.compile("kb-selected"))
         expect(page.locator("#kb-context .kb-cited").first).to_be_in_viewport()
+    # The cards work from the keyboard too.
+    cards.first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#kb-context .kb-cited .kb-n").first).to_have_text("[1]")
 
 
 def test_unit_tasks_by_name(page):
