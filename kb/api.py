@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import threading
 import time
@@ -135,6 +136,24 @@ class KnowledgeBase:
                 seen.add((c.doc_id, c.clause_id))
                 out.append(c)
         return out
+
+    def references(self, clause: Clause) -> list[Clause]:
+        """Articles a clause refers to: 依照本法第二十四条 (same document) or
+        《中华人民共和国职业教育法》第三十条 (another document, when it is held)."""
+        from kb.retrieve import document_scope
+        found: list[Clause] = []
+        for m in _ARTICLE_REF.finditer(clause.text):
+            if m["title"]:
+                scope = document_scope(m["title"], self.snapshot().documents)
+                doc_ids = [d for d, s in scope.items() if s >= 1.0]
+            else:
+                doc_ids = [clause.doc_id]
+            for doc_id in doc_ids[:1]:
+                target = next((c for c in self.snapshot().clauses
+                               if c.doc_id == doc_id and c.clause_id.split("第")[-1] == m["article"][1:]), None)
+                if target and target.uid != clause.uid and target not in found:
+                    found.append(target)
+        return found
 
     def targets(self) -> list[tuple[Clause, Target]]:
         return [(c, t) for c in self.snapshot().clauses for t in c.targets]
@@ -298,7 +317,9 @@ class KnowledgeBase:
         return problems
 
 
+_ARTICLE_REF = re.compile(r"(?:本法|本条例|本办法|本规定|《(?P<title>[^《》]{2,40})》)\s*(?P<article>第[一二三四五六七八九十百零]+条)")
+
+
 def _inner_titles(title: str) -> list[str]:
     """《云南省…关于印发〈X〉的通知》 also names X."""
-    import re
     return re.findall(r"[《〈]([^《》〈〉]+)[》〉]", title)
