@@ -282,6 +282,14 @@ def test_kb_check_cli_detects_a_missing_vector(plan_kb, tmp_path, capsys):
                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert proc.returncode != 0 and "缺少向量" in proc.stdout, (proc.returncode, proc.stdout, proc.stderr[-500:])
 
+    # `kb ingest` with nothing changed restores the lost vector without rewriting the manifest
+    manifest = manifest_bytes(data)
+    assert cli.main(["--data-dir", str(data), "ingest", "-q", str(REPO_ROOT / "corpus")]) == 0
+    assert "本次向量化 1 条" in capsys.readouterr().out
+    assert manifest_bytes(data) == manifest
+    assert victim in kb.store.all_vector_ids()
+    assert cli.main(["--data-dir", str(data), "check"]) == 0
+
 
 def test_kb_check_reports_orphan_vectors(plan_kb, tmp_path, capsys):
     data = copy_kb(plan_kb, tmp_path / "data")
