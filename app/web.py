@@ -60,6 +60,12 @@ element.addEventListener('click', pick);
 element.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') pick(e); });
 """
 
+# Deleting is for good: ask first (a cancelled confirm sends no document).
+CONFIRM_REMOVE_JS = """
+(doc, password) => [doc && confirm('确定从知识库中删除这份文档吗？删除后需重新上传才能恢复。') ? doc : null,
+                    password]
+"""
+
 # Keep the emphasised clause of the context panel in view when the panel changes.
 SCROLL_TO_CITED_JS = """
 const box = element.closest('.kb-scroll-ctx') || element;
@@ -517,7 +523,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         if not ok:
             return R.notice_html(why, "error")
         if not doc_id:
-            return R.notice_html("请先选择要删除的文档。", "error")
+            return R.notice_html("未删除：没有选择文档，或已取消。", "info")
         kb.remove_document(doc_id)
         return R.notice_html(f"已删除文档 {doc_id}。", "ok")
 
@@ -697,8 +703,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                 remove_fn = guarded(remove, lambda m: write_error(f"未能删除：{m}"))
                 upload_btn.click(upload_fn, [upload_file, password], upload_msg, **write_opts).then(
                     library_data, None, library_outputs)
-                remove_btn.click(remove_fn, [remove_pick, password], remove_msg, **write_opts).then(
-                    library_data, None, library_outputs)
+                remove_btn.click(remove_fn, [remove_pick, password], remove_msg, js=CONFIRM_REMOVE_JS,
+                                 **write_opts).then(library_data, None, library_outputs)
                 library_tab.select(library_data, None, library_outputs)
 
             # ---------------------------------------------------------- 检索测试

@@ -123,7 +123,10 @@ def _open_page(browser, url):
 
     def on_dialog(d):
         dialogs.append(d.message)
-        d.dismiss()
+        if d.type == "confirm" and getattr(pg, "accept_confirm", False):
+            d.accept()
+        else:
+            d.dismiss()
     pg.on("dialog", on_dialog)
     pg.goto(url)
     pg.wait_for_selector("#kb-question textarea")
@@ -393,6 +396,15 @@ def test_remove_document(page, tmp_path):
     pick = page.locator("#kb-remove-pick input")
     pick.click()
     page.get_by_role("option", name=re.compile("待删除的测试文件")).first.click()
+    # Cancelling the confirmation keeps the document ...
+    page.get_by_role("button", name="删除", exact=True).click()
+    expect(page.locator("#kb-remove-msg")).to_contain_text("已取消")
+    assert page.dialogs and "删除" in page.dialogs[-1]
+    expect(docs).to_contain_text("待删除的测试文件")
+    # ... accepting it removes the document.
+    pick.click()
+    page.get_by_role("option", name=re.compile("待删除的测试文件")).first.click()
+    page.accept_confirm = True
     page.get_by_role("button", name="删除", exact=True).click()
     expect(page.locator("#kb-remove-msg")).to_contain_text("已删除")
     expect(docs).not_to_contain_text("待删除的测试文件")
