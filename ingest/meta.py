@@ -100,6 +100,9 @@ def extract_facts(raw: str, lines: list[str], fallback_title: str) -> Facts:
             facts.dates.setdefault("通过", date)
         else:
             facts.dates[m[4]] = max(date, facts.dates.get(m[4], ""))
+    effective = re.search(r"自\s*" + _DATE + r"\s*起施行", to_halfwidth(body))
+    if effective:
+        facts.dates["施行"] = f"{int(effective[1]):04d}-{int(effective[2]):02d}-{int(effective[3]):02d}"
     if not facts.written_date:
         signed = re.findall(r"^" + _DATE + r"$", to_halfwidth(body[:3000]), flags=re.M)
         if signed:

@@ -14,7 +14,7 @@ from kb.tokenize import dictionary_version
 
 # Bump when parsing changes what a file yields, so `kb ingest` re-parses unchanged files.
 # Vectors are reused wherever a clause's text did not change.
-PIPELINE_VERSION = "4+" + dictionary_version()
+PIPELINE_VERSION = "5+" + dictionary_version()
 
 
 def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> tuple[Document, list[Clause]]:

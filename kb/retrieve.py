@@ -54,13 +54,16 @@ def _kind_word(kind: str) -> str:
 
 
 def _names_version_year(q: str, doc: Document) -> bool:
-    years = {d[:4] for d in (doc.written_date, doc.published_date, *doc.dates.values()) if d}
-    years |= set(re.findall(r"(?:19|20)\d\d", doc.doc_id))
-    return any(y in q for y in years)
+    """The question names this version's own year (not its first adoption, which versions share)."""
+    year = version_date(doc)[:4]
+    return bool(year) and year in q
 
 
 def version_date(doc: Document) -> str:
-    return max([doc.written_date, doc.published_date, *doc.dates.values()] or [""])
+    """The latest date the document states (修订, 修正, 成文 …), else the date in its file name."""
+    stated = [d for d in (doc.written_date, doc.published_date, *(v for k, v in doc.dates.items() if k != "施行")) if d]
+    named = re.findall(r"\d{4}-\d{2}-\d{2}", doc.doc_id)
+    return max(stated or named or [""])
 
 
 def document_scope(question: str, documents: dict[str, Document]) -> dict[str, float]:
