@@ -166,9 +166,19 @@ class Baseline:
         name = node.metadata.get("file_name") or Path(node.metadata.get("file_path", "")).name
         return Path(name).stem
 
-    def run(self, question: str) -> tuple[dict, list[tuple[str, str]]]:
+    def query_vectors(self, questions: list[str]) -> list[list[float]] | None:
+        """Question vectors in one batch — the same vectors the retriever would compute one by one
+        (m3e-small has no query instruction); None when the model distinguishes queries."""
+        embed = self.index._embed_model
+        if getattr(embed, "query_instruction", None) or getattr(embed, "text_instruction", None):
+            return None
+        return embed.get_text_embedding_batch(list(questions))
+
+    def run(self, question: str, vector: list[float] | None = None) -> tuple[dict, list[tuple[str, str]]]:
         """(answer-contract dict, ranked deduplicated clause list)."""
-        nodes = self.retriever.retrieve(question)
+        from llama_index.core.schema import QueryBundle
+        nodes = self.retriever.retrieve(QueryBundle(query_str=question, embedding=vector)
+                                        if vector is not None else question)
         # ties (equal scores) are broken by text so that the order never depends on chunk uuids
         nodes = sorted(nodes, key=lambda n: (-round(float(n.score or 0.0), 6), n.node.get_content()))
         ranked: list[tuple[str, str]] = []

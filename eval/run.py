@@ -151,8 +151,9 @@ def run_baseline(items: list[dict], kb, data_dir: Path, log=print):
         f"({b.build_seconds:.1f}s)")
     answers, ranked = [], {}
     t0 = time.perf_counter()
-    for it in items:
-        a, r = b.run(it["question"])
+    vectors = b.query_vectors([it["question"] for it in items]) or [None] * len(items)
+    for it, vec in zip(items, vectors):
+        a, r = b.run(it["question"], vec)
         answers.append(a)
         ranked[it["id"]] = r
     return answers, ranked, {"build_seconds": b.build_seconds, "query_seconds": time.perf_counter() - t0,
