@@ -6,6 +6,7 @@ a law ranks below the current one unless the question asks about the old text.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -23,14 +24,19 @@ CANDIDATES = 60
 _OLD_VERSION_CUES = ("修订前", "修改前", "旧版", "原来", "以前", "变化", "区别", "不同", "修改了", "改了", "对比", "新旧")
 
 
-def title_keys(doc: Document) -> set[str]:
+def title_keys(doc: Document) -> frozenset[str]:
     """Names a question may use for a document: its title, without 中华人民共和国, without 《》,
     and its 文号 without brackets (楚政办通〔2024〕30号 = 楚政办通(2024)30号)."""
-    title = fold(doc.title)
+    return _title_keys(doc.title, doc.doc_number)
+
+
+@functools.lru_cache(maxsize=8192)
+def _title_keys(title: str, doc_number: str) -> frozenset[str]:
+    title = fold(title)
     keys = {title, title.replace("中华人民共和国", ""), re.sub(r"[《》]", "", title).replace("中华人民共和国", "")}
-    if doc.doc_number:
-        keys.add(number_key(doc.doc_number))
-    return {k for k in keys if len(k) >= 3}
+    if doc_number:
+        keys.add(number_key(doc_number))
+    return frozenset(k for k in keys if len(k) >= 3)
 
 
 def number_key(text: str) -> str:
@@ -108,6 +114,12 @@ def asks_about_old_version(question: str, doc: Document) -> bool:
     return any(c in q for c in _OLD_VERSION_CUES) or (year and year in q)
 
 
+@functools.lru_cache(maxsize=256)
+def _query_vector(question: str):
+    """One answer may search several times (all clauses, then clauses with 责任单位): embed once."""
+    return embed([question])[0]
+
+
 class Retriever:
     def __init__(self, store: Store, snapshot: Callable[[], Snapshot]):
         self.store = store
@@ -115,7 +127,7 @@ class Retriever:
 
     def dense(self, snap: Snapshot, question: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
         index_of = snap.index_of
-        hits = self.store.query_vectors(embed([question])[0], n + 20)
+        hits = self.store.query_vectors(_query_vector(question), n + 20)
         return [(index_of[vid], sim) for vid, sim in hits if vid in index_of][:n]
 
     def topic(self, question: str) -> str:
