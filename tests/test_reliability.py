@@ -34,6 +34,10 @@ from kb.schema import InputError
 SUBSET = ["上海市实施《教师法》办法(1997-11-03).md", "浙江省实施《教师法》办法(2004-05-28).md",
           "北京市实施《国防教育法》办法.md"]
 SUBSET_CLAUSES = 80
+# The kill inside a Chroma write gets more work (about 200 clauses, four batches), so that even
+# on a fast machine it lands mid-ingest, never after the end.
+MORE = ["河南省实施《职业教育法》办法(2010-07-30).md", "北京市实施《教师法》办法.md",
+        "青岛市实施《民办教育促进法》办法(2017-12-01).md", "职业教育法(1996-05-15).md"]
 
 QUESTIONS = [
     "职教高考改革由哪些单位负责？",
@@ -78,7 +82,15 @@ def subset_dir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("related-subset")
     for name in SUBSET:
         shutil.copy(related / name, d / name)
+    more = d.parent / (d.name + "-more")
+    more.mkdir()
+    for name in SUBSET + MORE:
+        shutil.copy(related / name, more / name)
     return d
+
+
+def more_dir(subset_dir: Path) -> Path:
+    return subset_dir.parent / (subset_dir.name + "-more")
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +108,16 @@ CHILD = textwrap.dedent("""
     from kb.api import KnowledgeBase
     data, src, pause_at = sys.argv[1], sys.argv[2], sys.argv[3]
     kb = KnowledgeBase.open(data)
+    if pause_at != "read":
+        from kb.embed import encoder
+        encoder()            # loaded now, so that "P embed 0" is followed by encoding at once
+    upserts = [0]
+    add_vectors = kb.store.add_vectors
+    def traced_add_vectors(*args, **kwargs):
+        upserts[0] += 1
+        print(f"UPSERT {upserts[0]}", flush=True)      # the parent kills on this line
+        return add_vectors(*args, **kwargs)
+    kb.store.add_vectors = traced_add_vectors
     print("OPEN", flush=True)
     def progress(done, total, what):
         event = {"向量化条款": "embed", "完成": "done"}.get(what, "read")
@@ -114,7 +136,7 @@ MOMENTS = {
     "right-after-start": ("never", None, 0.3),          # while importing / opening
     "while-reading-files": ("read", "PAUSED", 0.0),     # parsed 2 of 3 files, nothing embedded
     "after-first-batch": ("embed", "PAUSED", 0.0),      # 64 vectors in Chroma, 16 to go
-    "mid-embedding": ("never", "P embed 0", 1.0),       # timed: during encode/upsert of batch 1
+    "inside-chroma-upsert": ("never", "UPSERT 2", 0.0),  # no pause: killed as batch 2 is written
     "before-manifest": ("done", "PAUSED", 0.0),         # every vector in Chroma, manifest old
 }
 
@@ -158,7 +180,8 @@ def killed_runs(plan_kb, subset_dir, tmp_path_factory):
         data = copy_kb(plan_kb, root / moment / "data")
         manifest = manifest_bytes(data)
         try:
-            runs[moment] = (data, manifest, kill_ingest(data, subset_dir, moment, root / moment / "child.log"))
+            src = more_dir(subset_dir) if moment == "inside-chroma-upsert" else subset_dir
+            runs[moment] = (data, manifest, kill_ingest(data, src, moment, root / moment / "child.log"))
         except BaseException as e:      # re-raised in the moment's own test
             runs[moment] = (data, manifest, e)
 
@@ -345,6 +368,8 @@ def test_kill_9_mid_ingest_keeps_previous_state(moment, killed, plan_kb, before,
     assert [d.doc_id for d in kb.documents()] == [d.doc_id for d in plan_kb.documents()]
     assert answers(kb) == before, f"{moment}: answers changed after the killed ingest ({seen[-3:]})"
     problems = kb.check()
+    orphans = len(kb.store.all_vector_ids()) - len(kb.snapshot().vector_ids)
+    print(f"\n{moment}: killed after {seen[-2:]}, {orphans} orphan vectors left")
     assert not [p for p in problems if "缺少向量" in p], problems
     assert all("不属于任何条款" in p for p in problems), problems     # orphans only, reported
     if moment in ("after-first-batch", "before-manifest"):
