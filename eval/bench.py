@@ -43,7 +43,7 @@ from kb.config import REPO_ROOT, shared_dir
 REPORTS = REPO_ROOT / "eval" / "reports"
 GOLD_DIR = REPO_ROOT / "eval" / "gold"
 COLD_QUESTION = "职教高考改革由哪些单位负责？"
-DEFAULT_DOCS = 100          # scale subset that keeps the whole bench within ~5 minutes on 2 cores
+DEFAULT_DOCS = 100          # CI-sized scale subset (bench durations measured so far: docs/scaling.md)
 QUICK_DOCS = 30
 TARGETS = {                 # name -> (comparison, limit)
     "query_ratio": ("<=", 1.5),
