@@ -5,7 +5,7 @@ import hashlib
 from pathlib import Path
 
 from ingest.clean import clean
-from ingest.extract import extract_mentions, extract_targets, parse_responsibility
+from ingest.extract import extract_mentions, extract_targets, parse_responsibility, responsibility_spans
 from ingest.meta import extract_facts, header_block
 from ingest.outline import RawClause, outline, split_long
 from ingest.read import read_bytes
@@ -14,7 +14,17 @@ from kb.tokenize import dictionary_version
 
 # Bump when parsing changes what a file yields, so `kb ingest` re-parses unchanged files.
 # Vectors are reused wherever a clause's text did not change.
-PIPELINE_VERSION = "5+" + dictionary_version()
+PIPELINE_VERSION = "6+" + dictionary_version()
+
+
+def keyword_text(clause: Clause, doc_title: str) -> str:
+    """What BM25 indexes: where the clause sits and its text, without its 责任单位 list. Unit
+    names in those lists would make every task match any question naming a unit, and units are
+    answered from the structured lists anyway."""
+    text = clause.text
+    for start, end in reversed(responsibility_spans(text)):
+        text = text[:start] + " " + text[end:]
+    return f"{doc_title} {' '.join(clause.path)} {text}"
 
 
 def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> tuple[Document, list[Clause]]:

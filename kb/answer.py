@@ -193,7 +193,10 @@ class Answerer:
         rest = re.sub(r"这份|这个|该|本|此|文件|方案|通知|办法|条例|规定|法律|政策|印发|发布|制定|出台|职教|省级|哪个|单位", " ", rest)
         for place in {doc_place(d) for d in self.snap.documents.values()} - {""}:
             rest = rest.replace(place, " ")
-        return len([t for t in tokens(rest) if len(t) > 1]) <= 1
+        left = [t for t in tokens(rest) if len(t) > 1]
+        # what is left may only describe the document itself ("职业教育方案")
+        return len(left) <= 1 or any(self._overlap(left, f"{d.title} {d.notice_title}") >= 0.8
+                                     for d in self.snap.documents.values())
 
     def _clause_containing(self, doc_id: str, value: str) -> Clause | None:
         keys = {fold(value), fold(value.replace("〔", "[").replace("〕", "]"))}
@@ -391,6 +394,7 @@ class Answerer:
                 return self._result(q, f"{best_clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
         scored = []
         q_bare = bare(context)
+        named_bodies = unit_db.find_units(qn) + unit_db.find_entities(qn)
         for rank, hit in enumerate(hits[:3]):
             prior = (1.0, 0.8, 0.65)[rank]
             # the question quotes this clause's heading ("工作目标是什么"): its sentences answer it
@@ -399,6 +403,8 @@ class Answerer:
                 if _responsibility_sentence(s):
                     continue     # the 责任单位 list answers who-questions only
                 score = prior * (0.4 + named + self._overlap(q_tokens, s) + 0.1 * self._overlap(all_tokens, s))
+                if named_bodies and any(b in unit_db.find_units(s) + unit_db.find_entities(s) for b in named_bodies):
+                    score += 0.3      # the sentence names the school or unit the question asks about
                 if wants_number and _has_quantity(s, unit):
                     score += 0.35
                 if wants_time and _YEARISH.search(s):
@@ -416,9 +422,9 @@ class Answerer:
         counted = re.search(r"多少([\u4e00-\u9fa5]{2,3})", qn)     # 多少在校生: the count must be of 在校生
         if wants_number and not unit and counted and fold(counted[1]) not in fold(hit.clause.text):
             return self._abstain(q, "文件中没有给出这一数字。")
-        role = re.search(r"([\u4e00-\u9fa5]{1,4})是谁", qn)
-        if role and fold(role[1]) not in fold(sentence):
-            return self._abstain(q, f"文件中没有给出{role[1]}是谁。")
+        asked = re.split(r"[的，,？?]", qn.split("是谁")[0])[-1] if "是谁" in qn else ""
+        if asked and bare(asked) not in bare(sentence):      # 校长是谁: the sentence must name that 校长
+            return self._abstain(q, "文件中没有给出这一信息。")
         if (wants_number and not _has_quantity(sentence, unit)) and not (wants_time and _YEARISH.search(sentence)):
             return self._abstain(q, "文件中没有给出这一数字。")
         if wants_time and not wants_number and not _YEARISH.search(sentence):

@@ -180,7 +180,7 @@ class KnowledgeBase:
     def ingest(self, paths: list[str | Path], progress: Progress | None = None) -> IngestReport:
         """Index files and directories. Unchanged files cost nothing; files gone from a scanned
         directory are removed. Atomic: a crash leaves the previous state answering."""
-        from ingest.pipeline import PIPELINE_VERSION, parse_document
+        from ingest.pipeline import PIPELINE_VERSION, keyword_text, parse_document
         started = time.perf_counter()
         report = IngestReport()
         files, dirs = _collect(paths)
@@ -208,8 +208,7 @@ class KnowledgeBase:
                     continue
                 doc.source = str(path)
                 documents[doc_id] = doc
-                rows[doc_id] = [(c, vector_id(c, doc.title),
-                                 tokens(f"{doc.title} {' '.join(c.path)} {c.text}")) for c in clauses]
+                rows[doc_id] = [(c, vector_id(c, doc.title), tokens(keyword_text(c, doc.title))) for c in clauses]
                 report.added.append(doc_id)
             for doc_id, doc in list(documents.items()):
                 source = Path(doc.source)
@@ -267,8 +266,14 @@ class KnowledgeBase:
             if existing.sha256 == digest:
                 raise InputError(f"文档已存在：与《{existing.title}》内容相同，未重复添加")
         uploads = self.settings.data_dir / "files"
-        uploads.mkdir(parents=True, exist_ok=True)
         target = uploads / name
+        # doc_id is the file stem: an upload must not silently replace a document that came from
+        # elsewhere (corpus/, a scanned directory); re-uploading an uploaded file updates it.
+        same = self.snapshot().documents.get(Path(name).stem)
+        if same and Path(same.source).resolve() != target.resolve():
+            raise InputError(f"知识库中已有同名文档《{same.title}》（{Path(same.source).name}），"
+                             "上传不会覆盖它；如是新版本，请改用其他文件名")
+        uploads.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=uploads, prefix=".upload-")
         with os.fdopen(fd, "wb") as f:
             f.write(data)

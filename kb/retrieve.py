@@ -19,7 +19,7 @@ from kb.textnorm import fold, to_halfwidth
 from kb.tokenize import tokens
 
 DENSE_WEIGHT = 0.3       # keyword evidence is the stronger signal (ARCHITECTURE.md); measured on eval/gold
-TITLE_BOOST = 0.5        # a clause whose own heading the question quotes
+TITLE_BOOST = 1.0        # a clause whose own heading the question quotes
 CANDIDATES = 60
 _OLD_VERSION_CUES = ("修订前", "修改前", "旧版", "原来", "以前", "变化", "区别", "不同", "修改了", "改了", "对比", "新旧")
 
