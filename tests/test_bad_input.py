@@ -123,6 +123,8 @@ FILE_CASES = [
          r"文档已存在.*楚雄州职业教育提质增效工作实施方案"),
     Case("file-duplicate-same-name", "file", (PLAN_FILE.name, PLAN_FILE.read_bytes()), "refused",
          r"文档已存在"),
+    Case("file-same-name-as-corpus-doc", "file", (PLAN_FILE.name, "通知\n一、总则\n本方案作废。\n".encode()),
+         "refused", r"已有同名文档《楚雄州职业教育提质增效工作实施方案》"),
     Case("file-gbk", "file", ("蓝莓通知.txt", notice("蓝莓").encode("gbk")), "accepted",
          ask=("蓝莓栽培技术实训基地建成几个？", "3个"), stored_as="蓝莓通知.txt"),
     Case("file-utf16-bom", "file", ("芒果通知.txt", notice("芒果").encode("utf-16")), "accepted",

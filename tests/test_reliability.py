@@ -329,6 +329,9 @@ def test_kb_check_reports_orphan_vectors(plan_kb, tmp_path, capsys):
 def test_remove_document_removes_clauses_and_vectors(plan_kb, tmp_path):
     kb = KnowledgeBase.open(copy_kb(plan_kb, tmp_path / "data"))
     kb.add_file("蓝莓通知.txt", NOTICE.encode())
+    # re-uploading a changed version of an uploaded file updates it (same document id)
+    report = kb.add_file("蓝莓通知.txt", NOTICE.replace("3个", "4个").encode())
+    assert report.added == ["蓝莓通知"] and "4个" in "".join(c.text for c in kb.clauses("蓝莓通知"))
     snap = kb.snapshot()
     vectors = {v for c, v in zip(snap.clauses, snap.vector_ids) if c.doc_id == "蓝莓通知"}
     stored = kb.settings.data_dir / "files" / "蓝莓通知.txt"
