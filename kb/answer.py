@@ -246,21 +246,59 @@ class Answerer:
         found = unit_db.find_units(qn)
         if not found or _WHO.search(qn) or not (_TASKS.search(qn) or re.search(r"做什么|干什么|哪些", qn)):
             return None
-        name = found[0]
-        canonical, clauses = self.kb.unit_tasks(name)
-        if not clauses:
+        tasks = {}
+        for name in found:
+            canonical, clauses = self.kb.unit_tasks(name)
+            tasks[canonical] = clauses
+        if not any(tasks.values()):
             return None
-        via_group = [g for g in unit_db.covering(canonical) if g != canonical]
+        if len(tasks) > 1 and re.search(r"共同|都|同时|一起|联合", qn):
+            shared = set.intersection(*({c.uid for c in cs} for cs in tasks.values()))
+            clauses = [c for c in next(iter(tasks.values())) if c.uid in shared]
+            head = f"{'、'.join(tasks)}共同作为责任单位的任务共{len(clauses)}项：\n"
+            return self._result(q, head + self._task_lines(clauses), "unit_tasks")
+        parts = []
+        for canonical, clauses in tasks.items():
+            via_group = [g for g in unit_db.covering(canonical) if g != canonical]
+            note = f"（含以“{'、'.join(via_group)}”名义列出的任务）" if any(
+                set(via_group) & set(c.units) for c in clauses) else ""
+            parts.append(f"{canonical}作为责任单位的任务共{len(clauses)}项{note}：\n" + self._task_lines(clauses))
+        return self._result(q, "\n".join(parts) + self._lead_note(qn, tasks.values()), "unit_tasks")
+
+    def _task_lines(self, clauses: list[Clause]) -> str:
         lines = []
         for i, c in enumerate(clauses, 1):
             n = self._cite(c, 1.0, _responsibility_sentence(c.text))
             lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）[{n}]")
-        note = f"（含以“{'、'.join(via_group)}”名义列出的任务）" if via_group and any(
-            set(via_group) & set(c.units) for c in clauses) else ""
-        head = f"{canonical}作为责任单位的任务共{len(clauses)}项{note}：\n"
-        return self._result(q, head + "\n".join(lines), "unit_tasks")
+        return "\n".join(lines)
+
+    @staticmethod
+    def _lead_note(qn: str, clause_lists, listed: str = "列为责任单位的全部任务") -> str:
+        """Asked for the lead unit of a document that does not name one: say so."""
+        if "牵头" in qn and not any(c.lead_units for cs in clause_lists for c in cs):
+            return f"\n（文件未区分牵头单位和配合单位，以上为{listed}。）"
+        return ""
+
+    def _school_list(self, qn: str, q: str, context: str) -> Answer | None:
+        """"方案中提到了哪些学校": every school the document names, each cited where first named."""
+        if not re.search(r"哪些(学校|院校|中职学校|职业学校|高校|大学|职中|中职)", qn) or unit_db.find_entities(qn):
+            return None
+        doc = self._scope_doc(context) or self._default_doc
+        first: dict[str, Clause] = {}
+        for c in self.snap.clauses:
+            if c.doc_id == doc.doc_id:
+                for name in c.mentions:
+                    if re.search(r"(学校|学院|大学|中学|职中|职教中心|医专|师院|技校)$", name):
+                        first.setdefault(name, c)
+        if not first:
+            return None
+        items = [f"{name}[{self._cite(c, 1.0, _sentence_with(c.text, name))}]" for name, c in first.items()]
+        return self._result(q, f"《{doc.title}》提到的学校共{len(items)}所：" + "、".join(items) + "。", "list")
 
     def _mentions(self, q: str, qn: str, context: str) -> Answer | None:
+        school_list = self._school_list(qn, q, context)
+        if school_list is not None:
+            return school_list
         entities = unit_db.find_entities(qn)
         if not entities or _WHO.search(qn) or not (_MENTION.search(qn) or _TASKS.search(qn)):
             return None
@@ -299,7 +337,7 @@ class Answerer:
             co = [u for u in c.units if u not in lead]
             text = f"{c.title or c.clause_id}由{'、'.join(lead)}牵头" + (f"，{'、'.join(co)}配合" if co else "") + f"[{n}]。"
         else:
-            text = f"{c.title or c.clause_id}的责任单位是{'、'.join(c.units)}[{n}]。"
+            text = f"{c.title or c.clause_id}的责任单位是{'、'.join(c.units)}[{n}]。" + self._lead_note(qn, [[c]], "列出的全部责任单位")
         return self._result(q, text, "who", list(c.units))
 
     # -- "which are the 三个基础工程": the headings under a heading ---------------
@@ -307,8 +345,8 @@ class Answerer:
         if not _LIST.search(qn) or _NUMBER.search(qn) or _WHEN.search(qn):
             return None
         topic = [t for t in tokens(_LIST.sub(" ", self.kb.retriever.topic(context))) if len(t) > 1]
-        if not topic:
-            return None
+        if len(_finest(topic)) < 2:
+            return None      # one word ("学校") is too little to name a heading
         scope = self._scope_doc(context)
         best, best_cover = None, 0.0
         for doc_id, parent, children in self._sibling_groups():
@@ -405,6 +443,8 @@ class Answerer:
                 score = prior * (0.4 + named + self._overlap(q_tokens, s) + 0.1 * self._overlap(all_tokens, s))
                 if named_bodies and any(b in unit_db.find_units(s) + unit_db.find_entities(s) for b in named_bodies):
                     score += 0.3      # the sentence names the school or unit the question asks about
+                if wants_list and s.count("、") >= 2:
+                    score += 0.2      # a list question is answered by a sentence that lists
                 if wants_number and _has_quantity(s, unit):
                     score += 0.35
                 if wants_time and _YEARISH.search(s):
