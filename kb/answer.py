@@ -308,7 +308,7 @@ class Answerer:
             return None
         lines = []
         for i, c in enumerate(clauses, 1):
-            sentence = next((s.strip() for s in _sentences(c.text) if name in unit_db.find_entities(s)), "")
+            sentence = next((s.strip() for s in _sentences(c.text) if name in unit_db.scan(s, query=False)), "")
             n = self._cite(c, 1.0, sentence)
             lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{sentence}[{n}]")
         return self._result(q, f"文件中提到{name}的条款共{len(clauses)}处：\n" + "\n".join(lines), "mention")
@@ -441,7 +441,7 @@ class Answerer:
                 if _responsibility_sentence(s):
                     continue     # the 责任单位 list answers who-questions only
                 score = prior * (0.4 + named + self._overlap(q_tokens, s) + 0.1 * self._overlap(all_tokens, s))
-                if named_bodies and any(b in unit_db.find_units(s) + unit_db.find_entities(s) for b in named_bodies):
+                if named_bodies and set(named_bodies) & set(unit_db.scan(s, query=False)):
                     score += 0.3      # the sentence names the school or unit the question asks about
                 if wants_list and s.count("、") >= 2:
                     score += 0.2      # a list question is answered by a sentence that lists

@@ -93,6 +93,7 @@ class Store:
         # Vector counts of the last two manifests loaded or saved: Chroma may also hold vectors
         # no manifest names (a running or killed ingest), which queries must look past.
         self._manifest_sizes: list[int] = []
+        self._count: int | None = None    # Chroma's vector count, cached: counting costs a query
 
     # -- vectors -----------------------------------------------------------
     @property
@@ -121,6 +122,7 @@ class Store:
         return found
 
     def add_vectors(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict], documents: list[str]):
+        self._count = None
         for start in range(0, len(ids), 1000):
             end = start + 1000
             self.collection.upsert(ids=ids[start:end], embeddings=vectors[start:end].tolist(),
@@ -135,11 +137,17 @@ class Store:
         return ids
 
     def delete_vectors(self, ids: list[str]):
+        self._count = None
         for start in range(0, len(ids), 2000):
             self.collection.delete(ids=ids[start:start + 2000])
 
+    def vector_count(self) -> int:
+        if self._count is None:
+            self._count = self.collection.count()
+        return self._count
+
     def query_vectors(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        count = self.collection.count()
+        count = self.vector_count()
         if count == 0:
             return []
         # Callers keep to their manifest's ids; fetch enough that vectors outside it (orphans of
@@ -170,6 +178,7 @@ class Store:
         documents = {d["doc_id"]: Document(**d) for d in data["documents"]}
         rows = data["clauses"]
         self._seen_manifest(len(rows))
+        self._count = None      # another process may have written vectors
         clauses = [_clause_from_dict(r["clause"]) for r in rows]
         return Snapshot.build(data["generation"], documents, clauses,
                               [r["vector_id"] for r in rows], [r["tokens"] for r in rows])
