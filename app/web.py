@@ -577,14 +577,15 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                         context = gr.HTML(R.context_html([], None), elem_id="kb-context",
                                           elem_classes=["kb-scroll-ctx"], js_on_load=SCROLL_TO_CITED_JS)
                 ask_outputs = [question, chat, asked, cites, abstained, evidence, context]
-                question.submit(ask, [question, chat, asked], ask_outputs)
-                ask_btn.click(ask, [question, chat, asked], ask_outputs)
-                chat.example_select(pick_example, None, question).then(
-                    ask, [question, chat, asked], ask_outputs)
-                evidence.click(card_clicked, [cites, abstained], [evidence, context])
+                # One public endpoint, /ask, for the box, the button and API clients (eval/load.py);
+                # the UI-only events stay out of the API docs.
+                gr.on([question.submit, ask_btn.click], ask, [question, chat, asked], ask_outputs, api_name="ask")
+                chat.example_select(pick_example, None, question, api_visibility="undocumented").then(
+                    ask, [question, chat, asked], ask_outputs, api_visibility="undocumented")
+                evidence.click(card_clicked, [cites, abstained], [evidence, context], api_visibility="undocumented")
                 clear_outputs = [chat, asked, cites, abstained, evidence, context, question]
-                clear_btn.click(clear_chat, None, clear_outputs)
-                chat.clear(clear_chat, None, clear_outputs)
+                clear_btn.click(clear_chat, None, clear_outputs, api_visibility="undocumented")
+                chat.clear(clear_chat, None, clear_outputs, api_visibility="undocumented")
 
             # ---------------------------------------------------------- 责任单位
             with gr.Tab("责任单位", id="units") as units_tab:

@@ -51,8 +51,11 @@ def header_cells(raw: str) -> dict[str, str]:
 
 
 def header_block(raw: str) -> list[str]:
-    """The header table's own lines, verbatim, so document facts can be cited like clauses."""
-    return [ln.strip() for ln in raw.split("\n")[:40] if "|" in ln and _CELL.search(ln)]
+    """The header table, verbatim and contiguous (from its first row to its last), so document
+    facts can be cited like clauses."""
+    lines = raw.split("\n")[:40]
+    rows = [i for i, ln in enumerate(lines) if "|" in ln and _CELL.search(ln)]
+    return [ln.strip() for ln in lines[rows[0]:rows[-1] + 1] if ln.strip()] if rows else []
 
 
 def _kind(title: str) -> str:

@@ -186,6 +186,7 @@ class KnowledgeBase:
         files, dirs = _collect(paths)
         with self._write_lock, FileLock(str(self.settings.data_dir / ".ingest.lock")):
             snap = self.store.load()
+            self._sweep(snap)
             documents = dict(snap.documents)
             rows = {}    # doc_id -> [(clause, vector_id, tokens)]
             for c, v, t in zip(snap.clauses, snap.vector_ids, snap.tokens):
@@ -225,6 +226,22 @@ class KnowledgeBase:
                 report.clauses = self._embed_missing(documents, rows, progress)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _sweep(self, snap: Snapshot, grace_seconds: float = 600):
+        """Leftovers of a killed run (called under the ingest lock): manifest temp files, and
+        uploads that never reached a manifest. Recent files may belong to an upload under way."""
+        now = time.time()
+        uploads = self.settings.data_dir / "files"
+        held = {Path(d.source) for d in snap.documents.values()}
+        candidates = list(self.settings.data_dir.glob(".kb-*.json"))
+        if uploads.is_dir():
+            candidates += [f for f in uploads.iterdir() if f.is_file() and f not in held]
+        for f in candidates:
+            try:
+                if now - f.stat().st_mtime > grace_seconds:
+                    f.unlink()
+            except FileNotFoundError:
+                pass
 
     def _embed_missing(self, documents, rows, progress: Progress | None) -> int:
         from kb.embed import embed

@@ -142,11 +142,6 @@ def test_ask_json_answer_contract(data, capsys):
 
 QUOTE_QUESTIONS = ["州财政局负责哪些任务？", "每年开展多少人次职业技能培训？", "这份方案的文号是什么？",
                    "如何深化产教融合？", "“3377522”指什么？"]
-# The 文号 answer cites the 文件信息 pseudo-clause (ingest/meta.header_block), which joins the
-# header table's lines but leaves out the 标 题 lines between them: every line is document text,
-# the whole is not one passage of it. Reported to the lead; strict, so the fix shows up here.
-SPLICED = pytest.mark.xfail(strict=True, reason="文件信息 quote splices non-adjacent header lines")
-
 
 @pytest.mark.parametrize("question", QUOTE_QUESTIONS)
 def test_every_quote_line_is_document_text(data, capsys, question):
@@ -161,8 +156,7 @@ def test_every_quote_line_is_document_text(data, capsys, question):
         assert c["section"] and c["clause_id"]
 
 
-@pytest.mark.parametrize("question", [pytest.param(q, marks=SPLICED) if "文号" in q else q
-                                      for q in QUOTE_QUESTIONS])
+@pytest.mark.parametrize("question", QUOTE_QUESTIONS)
 def test_every_quote_is_one_verbatim_passage(data, capsys, question):
     code, out, _ = run(capsys, "--data-dir", str(data), "ask", "--json", question)
     for c in json.loads(out)["citations"]:
