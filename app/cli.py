@@ -6,7 +6,6 @@ import csv
 import json
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
 from kb.config import REPO_ROOT
 from kb.schema import Answer, InputError

@@ -408,7 +408,7 @@ class Answerer:
             sentence = max(_sentences(hit.clause.text), key=lambda s: self._overlap(q_tokens, s))
             n = self._cite(hit.clause, hit.score, sentence.strip())
             label = "现行版本" if rank == 0 else "旧版本"
-            parts.append(f"{label}（{version_date(version)[:4]}年）{hit.clause.clause_id}：{_display_sentence(sentence, hit.clause)}[{n}]")
+            parts.append(f"{label}（{version_date(version)[:4]}年）{hit.clause.clause_id}：{_display_sentence(sentence)}[{n}]")
         if len(parts) < 2:
             return None
         return self._result(q, f"《{doc.title}》各版本的相关规定：\n" + "\n".join(parts), "version")
@@ -471,7 +471,7 @@ class Answerer:
             return self._abstain(q, "文件中没有给出这一时间。")
         sentence = _with_items(sentence, hit.clause.text)
         sentence = _with_next_if_short(sentence, hit.clause.text)
-        text = _display_sentence(sentence, hit.clause)
+        text = _display_sentence(sentence)
         n = self._cite(hit.clause, hit.score, sentence.strip())
         answer = f"{text}[{n}]"
         kind = "number" if (wants_number or wants_time) else ("list" if wants_list else "general")
@@ -479,7 +479,7 @@ class Answerer:
         for score2, _, sentence2, hit2 in scored[1:]:
             if hit2.clause.uid != hit.clause.uid and score2 >= 0.9 * score and kind == "general":
                 n2 = self._cite(hit2.clause, hit2.score, sentence2.strip())
-                answer += f"{_display_sentence(sentence2, hit2.clause)}[{n2}]"
+                answer += f"{_display_sentence(sentence2)}[{n2}]"
                 break
         old = superseded(self.snap.documents)
         doc = self.snap.documents[hit.clause.doc_id]
@@ -600,7 +600,7 @@ def _with_next_if_short(sentence: str, text: str, short: int = 15) -> str:
     return sentence
 
 
-def _display_sentence(sentence: str, clause: Clause) -> str:
+def _display_sentence(sentence: str) -> str:
     """The answering sentence, without a leading heading number, ending in 。"""
     s = _strip_number(sentence.strip())
     s = re.sub(r"^[一二三四五六七八九十]是", "", s)

@@ -174,7 +174,7 @@ class Retriever:
         scope = document_scope(question, snap.documents)
         old = superseded(snap.documents)
         q_key = bare(question)
-        for i, sc in fused.items():
+        for sc in fused.values():
             doc_id = sc.clause.doc_id
             title = bare(sc.clause.title)
             if len(title) >= 4 and title in q_key:

@@ -2,7 +2,6 @@
 incremental ingest (adding one document embeds only that document)."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 

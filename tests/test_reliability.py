@@ -12,7 +12,6 @@ test starts from the same state and nothing is embedded twice for the plan.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
