@@ -76,6 +76,15 @@ class ClauseMapper:
         return out
 
 
+def _file_metadata(path: str) -> dict:
+    """The reader's default metadata minus what depends on the checkout: the pipeline embeds
+    `file_path` with every chunk, so it is written relative ("corpus/….txt", "related/….md") and the
+    baseline ranks the same wherever the repository lives; dates and sizes are left out (the default
+    pipeline excludes them from embeddings anyway)."""
+    p = Path(path)
+    return {"file_path": f"{p.parent.name}/{p.name}", "file_name": p.name}
+
+
 def source_files(paths: list[Path]) -> list[Path]:
     """The files the knowledge base ingests from these paths (same suffixes, name order)."""
     suffixes = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
@@ -109,7 +118,8 @@ class Baseline:
         Settings.embed_model = embed
 
         files = source_files(paths)
-        docs = SimpleDirectoryReader(input_files=[str(f) for f in files], filename_as_id=True).load_data()
+        docs = SimpleDirectoryReader(input_files=[str(f) for f in files], filename_as_id=True,
+                                     file_metadata=_file_metadata).load_data()
         client = chromadb.EphemeralClient()
         name = "baseline"
         try:
