@@ -413,6 +413,8 @@ def terminal_table(ours: dict, base: dict | None) -> str:
 # ----------------------------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    if argv and argv[0] == "--":          # `kb eval -- --no-baseline` hands the separator on
+        argv = argv[1:]
     p = argparse.ArgumentParser(prog="python -m eval", description="Evaluate the knowledge base on the gold set.")
     p.add_argument("--gold", help="a gold JSONL file or a directory of them (default eval/gold)")
     p.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
