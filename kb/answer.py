@@ -128,7 +128,7 @@ class Answerer:
         if scope:
             best = max(scope.values())
             docs = [self.snap.documents[d] for d, s in scope.items() if s == best]
-            old = superseded(self.snap.documents)
+            old = self.snap.memo("superseded", lambda: superseded(self.snap.documents))
             current = [d for d in docs if d.doc_id not in old]
             return (current or docs)[0]
         return None
@@ -136,10 +136,22 @@ class Answerer:
     @property
     def _default_doc(self) -> Document:
         """The document most questions are about: the one with the most 责任单位 clauses."""
-        counts: dict[str, int] = {}
-        for c in self.snap.clauses:
-            counts[c.doc_id] = counts.get(c.doc_id, 0) + bool(c.units)
-        return self.snap.documents[max(counts, key=counts.get)]
+        def most_units() -> Document:
+            counts: dict[str, int] = {}
+            for c in self.snap.clauses:
+                counts[c.doc_id] = counts.get(c.doc_id, 0) + bool(c.units)
+            return self.snap.documents[max(counts, key=counts.get)]
+        return self.snap.memo("default_doc", most_units)
+
+    def _whole_text(self, clause: Clause) -> str:
+        """A clause's text with all its parts (a long clause is stored split at sentence ends)."""
+        def join_parts() -> dict[tuple[str, str], str]:
+            whole: dict[tuple[str, str], str] = {}
+            for c in self.snap.clauses:
+                key = (c.doc_id, c.clause_id)
+                whole[key] = whole.get(key, "") + c.text
+            return whole
+        return self.snap.memo("whole_text", join_parts)[(clause.doc_id, clause.clause_id)]
 
     def _first_clause(self, doc_id: str, predicate) -> Clause | None:
         return next((c for c in self.snap.clauses if c.doc_id == doc_id and predicate(c)), None)
@@ -232,6 +244,9 @@ class Answerer:
 
     def _sibling_groups(self):
         """(doc_id, parent heading, [(child heading, its first clause)]) for every heading level."""
+        return self.snap.memo("sibling_groups", self._compute_sibling_groups)
+
+    def _compute_sibling_groups(self):
         groups: dict[tuple[str, str, int], list[tuple[str, Clause]]] = {}
         for c in self.snap.clauses:
             for depth in range(1, len(c.path)):
@@ -388,29 +403,33 @@ class Answerer:
 
     # -- versions of one law ---------------------------------------------------
     def _versions(self, q: str, qn: str, context: str) -> Answer | None:
-        """"What changed": the best clause of each version on the topic, newest first."""
+        """"What changed": the matching clause of each version, newest first. The two clauses are
+        chosen together: each must answer the topic, and they should be the same provision in both
+        versions (similar wording), not two unrelated articles."""
         doc = self._scope_doc(context)
         if doc is None or not _COMPARE.search(qn):
             return None
         versions = sorted((d for d in self.snap.documents.values() if fold(d.title) == fold(doc.title)),
-                          key=version_date, reverse=True)
+                          key=version_date, reverse=True)[:2]
         if len(versions) < 2:
             return None
         topic = re.sub(r"(19|20)\d\d\s*年?(版|修订|修正)?", "", _COMPARE.sub("", context))
         clauses = self.snap.clauses
+        candidates = [self.kb.retriever.search(topic, k=5, where=lambda i, d=v.doc_id: clauses[i].doc_id == d)
+                      for v in versions]
+        if not all(candidates):
+            return None
+        new_hits, old_hits = candidates
+        top_new, top_old = new_hits[0].score, old_hits[0].score
+        pair = max(((a, b) for a in new_hits for b in old_hits),
+                   key=lambda ab: ab[0].score / top_new + ab[1].score / top_old
+                   + _similarity(ab[0].clause.text, ab[1].clause.text))
         q_tokens = tokens(topic)
         parts = []
-        for rank, version in enumerate(versions):
-            hits = self.kb.retriever.search(topic, k=1, where=lambda i, d=version.doc_id: clauses[i].doc_id == d)
-            if not hits:
-                continue
-            hit = hits[0]
+        for label, version, hit in (("现行版本", versions[0], pair[0]), ("旧版本", versions[1], pair[1])):
             sentence = max(_sentences(hit.clause.text), key=lambda s: self._overlap(q_tokens, s))
             n = self._cite(hit.clause, hit.score, sentence.strip())
-            label = "现行版本" if rank == 0 else "旧版本"
             parts.append(f"{label}（{version_date(version)[:4]}年）{hit.clause.clause_id}：{_display_sentence(sentence)}[{n}]")
-        if len(parts) < 2:
-            return None
         return self._result(q, f"《{doc.title}》各版本的相关规定：\n" + "\n".join(parts), "version")
 
     # -- everything else: extractive -----------------------------------------
@@ -426,7 +445,7 @@ class Answerer:
         all_tokens = tokens(context)
         best_clause = hits[0].clause
         if wants_list and not (wants_number or wants_time):
-            enum = _enumeration(best_clause.text)
+            enum = _enumeration(self._whole_text(best_clause))
             if enum and self._names_clause(q_tokens, best_clause):
                 n = self._cite(best_clause, hits[0].score)
                 return self._result(q, f"{best_clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
@@ -443,8 +462,8 @@ class Answerer:
                 score = prior * (0.4 + named + self._overlap(q_tokens, s) + 0.1 * self._overlap(all_tokens, s))
                 if named_bodies and set(named_bodies) & set(unit_db.scan(s, query=False)):
                     score += 0.3      # the sentence names the school or unit the question asks about
-                if wants_list and s.count("、") >= 2:
-                    score += 0.2      # a list question is answered by a sentence that lists
+                if wants_list:
+                    score += 0.1 * min(s.count("、"), 3)   # a list question is answered by a sentence that lists
                 if wants_number and _has_quantity(s, unit):
                     score += 0.35
                 if wants_time and _YEARISH.search(s):
@@ -481,7 +500,7 @@ class Answerer:
                 n2 = self._cite(hit2.clause, hit2.score, sentence2.strip())
                 answer += f"{_display_sentence(sentence2)}[{n2}]"
                 break
-        old = superseded(self.snap.documents)
+        old = self.snap.memo("superseded", lambda: superseded(self.snap.documents))
         doc = self.snap.documents[hit.clause.doc_id]
         if hit.clause.doc_id in old:
             current = self.snap.documents[old[hit.clause.doc_id]]
@@ -525,7 +544,7 @@ class Answerer:
         coverage = self._overlap(q_tokens, evidence)
         if best.dense is not None and best.dense < MIN_DENSE:
             return True
-        titles = {k for d in self.snap.documents.values() for k in title_keys(d)}
+        titles = self.snap.memo("title_keys", lambda: {k for d in self.snap.documents.values() for k in title_keys(d)})
         unknown = [t for t in q_tokens if fold(t) not in corpus and t not in titles]
         return coverage < (OOV_COVERAGE if unknown else MIN_COVERAGE)
 
@@ -553,6 +572,14 @@ def _has_quantity(sentence: str, unit: str) -> bool:
         return bool(re.search(r"\d\s*[%％]|百分之", sentence))
     unit = {"天": "[天日]", "日": "[天日]"}.get(unit, unit)
     return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*{unit}", sentence))
+
+
+def _similarity(a: str, b: str) -> float:
+    """Share of character bigrams two texts have in common (Jaccard): the same provision in two
+    versions of a law is worded alike."""
+    grams = [{x[i:i + 2] for i in range(len(x) - 1)} for x in (fold(a), fold(b))]
+    union = grams[0] | grams[1]
+    return len(grams[0] & grams[1]) / len(union) if union else 0.0
 
 
 def _cn_date(iso: str) -> str:

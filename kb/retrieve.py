@@ -45,7 +45,12 @@ def number_key(text: str) -> str:
 
 
 def doc_place(doc: Document) -> str:
-    m = re.match(r"^([\u4e00-\u9fa5]{2,3}?(?:省|市|州|县))", doc.title)
+    return _place(doc.title)
+
+
+@functools.lru_cache(maxsize=8192)
+def _place(title: str) -> str:
+    m = re.match(r"^([\u4e00-\u9fa5]{2,3}?(?:省|市|州|县))", title)
     return fold(m[1]) if m else ""
 
 
@@ -172,7 +177,7 @@ class Retriever:
                 # min-max within this query's candidates: BM25 and cosine live on different scales
                 sc.score += weights[kind] * ((score - low) / (top - low) if top > low else 1.0)
         scope = document_scope(question, snap.documents)
-        old = superseded(snap.documents)
+        old = snap.memo("superseded", lambda: superseded(snap.documents))
         q_key = bare(question)
         for sc in fused.values():
             doc_id = sc.clause.doc_id

@@ -57,6 +57,13 @@ class Snapshot:
     def index_of(self) -> dict[str, int]:
         return {vid: i for i, vid in enumerate(self.vector_ids)}
 
+    def memo(self, key: str, compute):
+        """A value derived from this snapshot, computed once (the snapshot never changes)."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     @functools.cached_property
     def doc_freq(self) -> dict[str, int]:
         """token -> number of clauses containing it (for idf weights at answer time)."""
