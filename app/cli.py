@@ -168,7 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "eval":          # `kb eval --validate`: options belong to python -m eval
+        args.rest = [a for a in args.rest if a != "--"] + unknown
+    elif unknown:
+        parser.error(f"未知参数：{' '.join(unknown)}")
     if args.command == "ask" and not args.jsonl and not args.question:
         build_parser().error("ask 需要一个问题，或使用 --jsonl 从标准输入读取")
     return args.func(args)

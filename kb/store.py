@@ -21,6 +21,7 @@ import numpy as np
 from kb.schema import Clause, Document, Target
 
 COLLECTION = "clauses"
+SEARCH_EF = 2000
 MANIFEST = "kb.json"
 
 
@@ -119,7 +120,12 @@ class Store:
             else:
                 client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
                 name = COLLECTION
-            self._collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
+            collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
+            # A wide HNSW search: exact up to SEARCH_EF vectors, so answers repeat from run to run
+            # (the default 100 missed true neighbours and differed between processes).
+            if collection.configuration.get("hnsw", {}).get("ef_search", 0) < SEARCH_EF:
+                collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+            self._collection = collection
         return self._collection
 
     def existing_vector_ids(self, ids: list[str]) -> set[str]:
