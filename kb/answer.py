@@ -42,6 +42,8 @@ _YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|年底|年起|[\d一二三四�
 _SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
 _COUNTED = re.compile(r"([一二三四五六七八九十两\d]+)\s*(?:个|项|大|类|条|种|所)")
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?|\n")
+# The next piece of a sentence qualifies the previous one (an exception, a condition, a remedy).
+_QUALIFIER = re.compile(r"^(但|但是|没有|不足|违法所得不足|除|其中|条件不具备|情节严重|逾期|拒不)")
 _ENUMERATOR = re.compile(r"([一二三四五六七八九十])是")
 
 # Support thresholds, calibrated on eval/gold (answerable vs out-of-scope questions):
@@ -490,6 +492,7 @@ class Answerer:
             return self._abstain(q, "文件中没有给出这一时间。")
         sentence = _with_items(sentence, hit.clause.text)
         sentence = _with_next_if_short(sentence, hit.clause.text)
+        sentence = _with_continuation(sentence, hit.clause.text)
         text = _display_sentence(sentence)
         n = self._cite(hit.clause, hit.score, sentence.strip())
         answer = f"{text}[{n}]"
@@ -614,6 +617,19 @@ def _with_items(sentence: str, text: str, limit: int = 400) -> str:
     start = text.find(sentence.strip())
     rest = text[start + len(sentence.strip()):].strip() if start >= 0 else ""
     return sentence.rstrip() + (rest[:limit] + ("…" if len(rest) > limit else "") if rest else "")
+
+
+def _with_continuation(piece: str, text: str) -> str:
+    """A piece cut at "；" whose next piece qualifies it (…罚款；违法所得不足一万元的…, 入学；条件
+    不具备的地区…可以推迟到七周岁) is answered with both."""
+    start = text.find(piece.strip())
+    if start < 0 or not piece.rstrip().endswith(("；", ";")):
+        return piece
+    rest = text[start + len(piece.strip()):]
+    following = _SENTENCE.match(rest.lstrip())
+    if following and _QUALIFIER.match(following[0]):
+        return piece.rstrip() + following[0].strip()
+    return piece
 
 
 def _with_next_if_short(sentence: str, text: str, short: int = 15) -> str:
