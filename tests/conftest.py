@@ -14,6 +14,16 @@ PLAN = REPO_ROOT / "corpus" / "楚雄州职业教育提质增效工作实施方�
 PLAN_ID = PLAN.stem
 RELATED = shared_dir() / "related"
 
+# A small notice in the plan's style, for tests that add a document of their own.
+NOTICE = """楚雄州技工院校蓝莓实训基地建设补充通知
+一、建设目标
+到2026年，建成蓝莓栽培技术实训基地3个。
+二、保障措施
+（一）加强经费保障
+州财政局统筹安排蓝莓实训专项资金。
+责任单位：州财政局
+"""
+
 
 @pytest.fixture(scope="session")
 def plan_kb(tmp_path_factory):

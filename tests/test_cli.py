@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import NOTICE
+
 from app import cli
 from kb.api import KnowledgeBase
 from kb.config import REPO_ROOT
@@ -28,14 +30,6 @@ KB_BIN = Path(sys.executable).parent / "kb"
 ANSWER_KEYS = {"question", "answer", "abstained", "responsible_units", "citations"}
 CITATION_KEYS = {"n", "doc_id", "doc_title", "doc_number", "clause_id", "section", "quote", "score"}
 
-NOTICE = """楚雄州技工院校蓝莓实训基地建设补充通知
-一、建设目标
-到2026年，建成蓝莓栽培技术实训基地3个。
-二、保障措施
-（一）加强经费保障
-州财政局统筹安排蓝莓实训专项资金。
-责任单位：州财政局
-"""
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import NOTICE
+
 from app import cli
 from kb.api import KnowledgeBase
 from kb.config import REPO_ROOT, shared_dir
@@ -49,14 +51,6 @@ QUESTIONS = [
     "楚雄州医保报销比例是多少？",        # out of scope
 ]
 
-NOTICE = """楚雄州技工院校蓝莓实训基地建设补充通知
-一、建设目标
-到2026年，建成蓝莓栽培技术实训基地3个。
-二、保障措施
-（一）加强经费保障
-州财政局统筹安排蓝莓实训专项资金。
-责任单位：州财政局
-"""
 
 
 def copy_kb(plan_kb: KnowledgeBase, dest: Path) -> Path:
