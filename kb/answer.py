@@ -29,6 +29,7 @@ _META = {
     "published_date": re.compile(r"发布日期|发布时间|公开日期|什么时候发布|何时发布|哪天发布|什么时候公开|上网"),
     "issuer": re.compile(r"(发布|印发|发文|制定)(机构|机关|单位|部门)|(哪个|什么|哪一?个?|哪家)(单位|部门|机关|机构)(发布|印发|制定|出台|发的)|谁(印发|发布|发的|制定|出台)|由谁印发"),
     "addressees": re.compile(r"印发给|发给哪些|下发给|主送"),
+    "effective": re.compile(r"(什么时候|何时|哪天|哪一天|几时|从哪天|自何时)(开始|起)?(施行|生效|实施)|施行(日期|时间)|生效(日期|时间)"),
     "implements": re.compile(r"(贯彻|落实|依据|根据|实施)[^，。]*(哪个|什么|哪份|哪一个)[^，。]*(文件|方案|通知)|(依据|根据|落实|贯彻)的[^，。]*(文件|方案|通知)|上位文件|省级文件|省级方案|哪个省|省里"),
     "title": re.compile(r"标题|文件名称|全称|文件名|叫什么|(哪个|什么|哪份|哪一个)(方案|文件)"),
 }
@@ -182,6 +183,9 @@ class Answerer:
             number = cite.get("doc_number", "")
             text = f"《{doc.title}》是为贯彻落实《{value}》" + (f"（{number}）" if number else "") + "而制定的"
             value = number or value
+        elif field == "effective" and doc.dates.get("施行"):
+            value = _cn_date(doc.dates["施行"])
+            text = f"《{doc.title}》自{value}起施行"
         elif field == "addressees":
             notice = self._first_clause(doc.doc_id, lambda c: c.clause_id == "印发通知")
             line = next((ln for ln in (notice.text.split("\n") if notice else []) if ln.endswith(("：", ":"))), "")
@@ -455,7 +459,7 @@ class Answerer:
         q_bare = bare(context)
         named_bodies = unit_db.find_units(qn) + unit_db.find_entities(qn)
         for rank, hit in enumerate(hits[:3]):
-            prior = (1.0, 0.8, 0.65)[rank]
+            prior = (1.0, 0.7, 0.5)[rank]
             # the question quotes this clause's heading ("工作目标是什么"): its sentences answer it
             named = 0.3 if len(bare(hit.clause.title)) >= 4 and bare(hit.clause.title) in q_bare else 0.0
             for s in _sentences(hit.clause.text):
@@ -480,7 +484,7 @@ class Answerer:
             scored = [x for x in scored if x[0] >= 0.5 * top and self._overlap(q_tokens, x[2]) >= MIN_SENTENCE and (
                 (wants_number and _has_quantity(x[2], unit)) or (wants_time and _YEARISH.search(x[2])))] or scored
         score, _, sentence, hit = scored[0]
-        counted = re.search(r"多少([\u4e00-\u9fa5]{2,3})", qn)     # 多少在校生: the count must be of 在校生
+        counted = re.search(r"多少([\u4e00-\u9fa5]{2,3})[？?。]?$", qn)     # 多少在校生: the count must be of 在校生
         if wants_number and not unit and counted and fold(counted[1]) not in fold(hit.clause.text):
             return self._abstain(q, "文件中没有给出这一数字。")
         asked = re.split(r"[的，,？?]", qn.split("是谁")[0])[-1] if "是谁" in qn else ""
