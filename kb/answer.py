@@ -458,6 +458,7 @@ class Answerer:
         scored = []
         q_bare = bare(context)
         named_bodies = unit_db.find_units(qn) + unit_db.find_entities(qn)
+        list_verb = next((v for v in ("包括", "分为", "包含", "分成") if v in qn), "") if wants_list else ""
         for rank, hit in enumerate(hits[:3]):
             prior = (1.0, 0.7, 0.5)[rank]
             # the question quotes this clause's heading ("工作目标是什么"): its sentences answer it
@@ -465,7 +466,11 @@ class Answerer:
             for s in _sentences(hit.clause.text):
                 if _responsibility_sentence(s):
                     continue     # the 责任单位 list answers who-questions only
-                score = prior * (0.4 + named + self._overlap(q_tokens, s) + 0.1 * self._overlap(all_tokens, s))
+                # the clause's heading is context for each of its sentences (一、工作目标 › 坚持以…)
+                framed = f"{hit.clause.title} {s}"
+                score = prior * (0.4 + named + self._overlap(q_tokens, framed) + 0.1 * self._overlap(all_tokens, framed))
+                if list_verb and list_verb in s:
+                    score += 0.2      # "…包括哪些" is answered by the sentence saying what it 包括
                 if named_bodies and set(named_bodies) & set(unit_db.scan(s, query=False)):
                     score += 0.3      # the sentence names the school or unit the question asks about
                 if wants_list:
