@@ -15,7 +15,7 @@ from filelock import FileLock
 
 from ingest.read import SUPPORTED
 
-from kb import units as unit_names_db
+from kb import units as unit_db
 from kb.config import Settings
 from kb.schema import Answer, Clause, Document, InputError, ScoredClause, Target
 from kb.store import Snapshot, Store, embed_text, vector_id
@@ -110,22 +110,22 @@ class KnowledgeBase:
         for c in self.snapshot().clauses:
             for u in c.units:
                 seen.setdefault(u)
-                for m in unit_names_db.members(u):
+                for m in unit_db.members(u):
                     seen.setdefault(m)
         return list(seen)
 
     def unit_tasks(self, name: str) -> tuple[str, list[Clause]]:
         """Every clause a unit is responsible for, in document order (groups such as 10县市人民政府
         count for their members). Raises InputError for an unknown unit."""
-        canonical = unit_names_db.canonical(name)
+        canonical = unit_db.canonical(name)
         if not canonical:
             raise InputError(f"未找到单位“{name}”")
-        covering = set(unit_names_db.covering(canonical))
+        covering = set(unit_db.covering(canonical))
         return canonical, self._first_parts(c for c in self.snapshot().clauses if covering & set(c.units))
 
     def mention_tasks(self, name: str) -> list[Clause]:
         """Clauses whose text names a school or body (not responsibility)."""
-        key = unit_names_db.canonical(name) or name
+        key = unit_db.canonical(name) or name
         return self._first_parts(c for c in self.snapshot().clauses if key in c.mentions)
 
     @staticmethod
