@@ -1,14 +1,13 @@
 """One file -> Document + Clauses: read, clean, facts, outline, extract."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from ingest.clean import clean
 from ingest.extract import extract_mentions, extract_targets, parse_responsibility, responsibility_spans
 from ingest.meta import extract_facts, header_block
 from ingest.outline import RawClause, outline, split_long
-from ingest.read import read_bytes
+from ingest.read import read_bytes, sha256_bytes
 from kb.schema import Clause, Document, InputError
 from kb.tokenize import dictionary_version
 
@@ -54,7 +53,7 @@ def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> 
                 targets=extract_targets(part),
             ))
     document = Document(
-        doc_id=doc_id, title=facts.title, source=filename, sha256=hashlib.sha256(data).hexdigest(),
+        doc_id=doc_id, title=facts.title, source=filename, sha256=sha256_bytes(data),
         doc_number=facts.doc_number, issuer=facts.issuer, written_date=facts.written_date,
         published_date=facts.published_date, kind=facts.kind, level=facts.level, dates=facts.dates,
         cites=facts.cites, implements=facts.implements, notice_title=facts.notice_title,

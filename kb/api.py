@@ -1,7 +1,6 @@
 """The Python API that the CLI and the web app both call. No UI logic here."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -13,7 +12,7 @@ from typing import Callable
 
 from filelock import FileLock
 
-from ingest.read import SUPPORTED
+from ingest.read import SUPPORTED, sha256_bytes
 
 from kb import units as unit_db
 from kb.config import Settings
@@ -199,7 +198,7 @@ class KnowledgeBase:
                 doc_id = path.stem
                 seen_ids.add(doc_id)
                 old = documents.get(doc_id)
-                if old and old.sha256 == hashlib.sha256(data).hexdigest() and old.pipeline == PIPELINE_VERSION:
+                if old and old.sha256 == sha256_bytes(data) and old.pipeline == PIPELINE_VERSION:
                     report.unchanged.append(doc_id)
                     continue
                 try:
@@ -278,7 +277,7 @@ class KnowledgeBase:
         from ingest.read import safe_filename
         name = safe_filename(filename)
         doc, _ = parse_document(data, name, self.settings.max_file_bytes)   # raises InputError
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256_bytes(data)
         for existing in self.snapshot().documents.values():
             if existing.sha256 == digest:
                 raise InputError(f"文档已存在：与《{existing.title}》内容相同，未重复添加")
