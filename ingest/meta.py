@@ -71,8 +71,7 @@ def _level(title: str, issuer: str) -> str:
     for prefix, level in _LEVEL_BY_PREFIX:
         if name.startswith(prefix):
             return level
-    if re.match(r"^(北京|上海|天津|重庆)市", name) or re.match(r"^[\u4e00-\u9fa5]{2,3}省", name) \
-            or re.match(r"^(云南|河南|浙江)", name):
+    if re.match(r"^(北京|上海|天津|重庆)市", name) or re.match(r"^[\u4e00-\u9fa5]{2,3}省", name):
         return "省"
     if re.search(r"[\u4e00-\u9fa5]{1,4}(州|市)", name[:8]):
         return "州市"
