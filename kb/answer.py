@@ -300,7 +300,7 @@ class Answerer:
             return f"\n（文件未区分牵头单位和配合单位，以上为{listed}。）"
         return ""
 
-    def _school_list(self, qn: str, q: str, context: str) -> Answer | None:
+    def _school_list(self, q: str, qn: str, context: str) -> Answer | None:
         """"方案中提到了哪些学校": every school the document names, each cited where first named."""
         if not re.search(r"哪些(学校|院校|中职学校|职业学校|高校|大学|职中|中职)", qn) or unit_db.find_entities(qn):
             return None
@@ -317,7 +317,7 @@ class Answerer:
         return self._result(q, f"《{doc.title}》提到的学校共{len(items)}所：" + "、".join(items) + "。", "list")
 
     def _mentions(self, q: str, qn: str, context: str) -> Answer | None:
-        school_list = self._school_list(qn, q, context)
+        school_list = self._school_list(q, qn, context)
         if school_list is not None:
             return school_list
         entities = unit_db.find_entities(qn)
