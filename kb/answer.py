@@ -8,16 +8,16 @@ documents never mention, or it asks for a figure the best sentence does not give
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from kb import units as unit_db
-from kb.retrieve import bare, doc_place, document_scope, superseded, title_keys, version_date
+from kb.retrieve import (bare, coverage, doc_place, document_scope, finest, superseded, title_keys,
+                         version_date)
 from kb.schema import Answer, Citation, Clause, Document, InputError, ScoredClause
 from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
-from kb.tokenize import places, tokens
+from kb.tokenize import places, synonyms, tokens
 
 # Question cues. They select the answering mechanism, never an answer.
 _WHO = re.compile(r"由哪些|哪(?:些|个|几个|家)?(?:单位|部门)|谁负责|谁来|由谁|责任单位|负责单位|牵头单位|归谁|谁管|谁牵头|谁抓")
@@ -52,6 +52,7 @@ MIN_COVERAGE = 0.3       # share of the question's key terms (idf-weighted) the 
 MIN_SENTENCE = 0.25      # a sentence sharing less of the question does not answer it
 OOV_COVERAGE = 0.6       # …when the question also uses words the knowledge base never does (医保, 分数线)
 MIN_DENSE = 0.45         # a best clause this dissimilar is no support at all
+NEAR_DENSE = 0.78        # …and one this similar is about the documents, though it words it its own way
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -366,7 +367,7 @@ class Answerer:
         if not _LIST.search(qn) or _NUMBER.search(qn) or _WHEN.search(qn):
             return None
         topic = [t for t in tokens(_LIST.sub(" ", self.kb.retriever.topic(context))) if len(t) > 1]
-        if len(_finest(topic)) < 2:
+        if len(finest(topic)) < 2:
             return None      # one word ("学校") is too little to name a heading
         scope = self._scope_doc(context)
         best, best_cover = None, 0.0
@@ -441,7 +442,10 @@ class Answerer:
     # -- everything else: extractive -----------------------------------------
     def _extractive(self, q: str, qn: str, context: str) -> Answer:
         hits = self.kb.retriever.search(context, k=5)
-        if not hits or self._unsupported(context, hits[0]):
+        named = {d for d, s in document_scope(context, self.snap.documents).items() if s >= 1.0}
+        if any(h.clause.doc_id in named for h in hits):
+            hits = [h for h in hits if h.clause.doc_id in named]     # the document the question names answers it
+        if not hits or self._unsupported(context, hits):
             return self._abstain(q)
         wants_number = bool(_NUMBER.search(qn))
         unit = _asked_unit(qn)
@@ -522,17 +526,8 @@ class Answerer:
         return self._result(q, answer, kind)
 
     # -- support ---------------------------------------------------------------
-    def _idf(self, token: str) -> float:
-        df = self.snap.doc_freq.get(token, 0)
-        n = len(self.snap.clauses)
-        return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
-
     def _overlap(self, q_tokens: list[str], text: str) -> float:
-        """Idf-weighted share of the question's tokens found in `text`."""
-        key = re.sub(r"[\"'\s]", "", fold(text))
-        weights = {t: self._idf(t) for t in _finest(q_tokens)}
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in key) / total if total else 0.0
+        return coverage(self.snap, q_tokens, text)
 
     def _names_clause(self, q_tokens: list[str], clause: Clause) -> bool:
         return self._overlap([t for t in q_tokens if len(t) > 1], clause.title) >= 0.8
@@ -544,9 +539,11 @@ class Answerer:
         return (any(fold(p) not in corpus for p in places(question))
                 or any(n not in corpus for n in re.findall(r"\d{2,}", to_halfwidth(question))))
 
-    def _unsupported(self, question: str, best: ScoredClause) -> bool:
-        """No support: too little of the question in the best clause (less still allowed when the
-        question uses words the documents never do), or a best clause far from the question."""
+    def _unsupported(self, question: str, hits: list[ScoredClause]) -> bool:
+        """No support: too little of the question in the best clause (more required when the
+        question uses words the documents never do, unless its meaning is close to a clause's),
+        or a best clause far from the question."""
+        best = hits[0]
         corpus = self.snap.corpus_text
         q_tokens = [t for t in tokens(question) if len(t) > 1 or t.isdigit()]
         if not q_tokens:
@@ -557,18 +554,13 @@ class Answerer:
         if best.dense is not None and best.dense < MIN_DENSE:
             return True
         titles = self.snap.memo("title_keys", lambda: {k for d in self.snap.documents.values() for k in title_keys(d)})
-        unknown = [t for t in q_tokens if fold(t) not in corpus and t not in titles]
-        return coverage < (OOV_COVERAGE if unknown else MIN_COVERAGE)
+        unknown = [t for t in q_tokens if fold(t) not in corpus and t not in titles
+                   and not any(s in corpus for s in synonyms(t))]
+        near = max((h.dense for h in hits if h.dense is not None), default=0.0) >= NEAR_DENSE
+        return coverage < (OOV_COVERAGE if unknown and not near else MIN_COVERAGE)
 
 
 # -- text helpers ---------------------------------------------------------------
-def _finest(q_tokens: list[str]) -> set[str]:
-    """Search-mode tokens overlap (职业技能培训 and 职业, 技能, 培训): keep the finest, so a sentence
-    is not preferred for repeating the question's exact compound."""
-    toks = set(q_tokens)
-    return {t for t in toks if not any(u != t and u in t for u in toks)}
-
-
 def _asked_unit(qn: str) -> str:
     """The unit a number question asks for: 多少人次 -> 人次, 比例 -> %, "" when unspecified."""
     m = re.search(r"(?:多少|几)\s*(万|千|亿)?\s*(人次|人|个|所|项|家|名|元|钱|年|天|日|学时|课时|小时|次|周|月|岁|倍)", qn)

@@ -7,6 +7,7 @@ a law ranks below the current one unless the question asks about the old text.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable
 
@@ -15,12 +16,21 @@ import numpy as np
 from kb.embed import embed
 from kb.schema import Document, ScoredClause
 from kb.store import Snapshot, Store
-from kb.textnorm import fold, to_halfwidth
-from kb.tokenize import tokens
+from kb.textnorm import cn_to_int, fold, to_halfwidth
+from kb.tokenize import synonym_tokens, synonyms, tokens
 
 DENSE_WEIGHT = 0.3       # keyword evidence is the stronger signal (ARCHITECTURE.md); measured on eval/gold
 TITLE_BOOST = 1.0        # a clause whose own heading the question quotes
 CANDIDATES = 60
+# Lexical rerank of the fused top: BM25 scores words one by one; the rerank also rewards a clause
+# that holds the question's phrases verbatim (…工作的统筹规划、综合协调、宏观管理) and one whose
+# document title supplies the words its text leaves out (义务教育法 + 开除 for 义务教育阶段…开除).
+SYNONYM_WEIGHT = 0.5     # keyword evidence through a synonym (上班 -> 工作) counts half
+ARTICLE_BOOST = 1.0      # the article the question names by number (职业教育法第三条)
+RERANK_DEPTH = 20
+PHRASE_WEIGHT = 0.5
+COVERAGE_WEIGHT = 0.5
+MIN_RUN = 3              # characters: shorter shared runs are common words, not phrases
 _OLD_VERSION_CUES = ("修订前", "修改前", "旧版", "原来", "以前", "变化", "区别", "不同", "修改了", "改了", "对比", "新旧")
 
 
@@ -68,6 +78,39 @@ def _names_version_year(q: str, doc: Document) -> bool:
     """The question names this version's own year (not its first adoption, which versions share)."""
     year = version_date(doc)[:4]
     return bool(year) and year in q
+
+
+_ARTICLE_NO = re.compile(r"第([零〇一二两三四五六七八九十百千\d]+)条")
+
+
+def article_number(text: str) -> int | None:
+    """The article number a text ends with or names first: 第三章第二十四条 -> 24, 第3条 -> 3."""
+    found = _ARTICLE_NO.findall(text)
+    if not found:
+        return None
+    n = found[-1]
+    return int(n) if n.isdigit() else cn_to_int(n)
+
+
+def articles_by_number(snap: Snapshot) -> dict[tuple[str, int], list[int]]:
+    """(doc_id, article number) -> clause indexes (an article split into parts has several)."""
+    def build():
+        index: dict[tuple[str, int], list[int]] = {}
+        for i, c in enumerate(snap.clauses):
+            if (n := article_number(c.clause_id)) is not None:
+                index.setdefault((c.doc_id, n), []).append(i)
+        return index
+    return snap.memo("articles_by_number", build)
+
+
+def clauses_of(snap: Snapshot) -> dict[str, np.ndarray]:
+    """doc_id -> indexes of its clauses."""
+    def build():
+        index: dict[str, list[int]] = {}
+        for i, c in enumerate(snap.clauses):
+            index.setdefault(c.doc_id, []).append(i)
+        return {d: np.array(ix, dtype=np.int64) for d, ix in index.items()}
+    return snap.memo("clauses_of", build)
 
 
 def version_date(doc: Document) -> str:
@@ -119,6 +162,50 @@ def asks_about_old_version(question: str, doc: Document) -> bool:
     return any(c in q for c in _OLD_VERSION_CUES) or (year and year in q)
 
 
+def finest(q_tokens: list[str]) -> set[str]:
+    """Search-mode tokens overlap (职业技能培训 and 职业, 技能, 培训): keep the finest, so a text
+    is not preferred for repeating the question's exact compound."""
+    toks = set(q_tokens)
+    return {t for t in toks if not any(u != t and u in t for u in toks)}
+
+
+def idf(snap: Snapshot, token: str) -> float:
+    df = snap.doc_freq.get(token, 0)
+    n = len(snap.clauses)
+    return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+
+
+def coverage(snap: Snapshot, q_tokens: list[str], text: str) -> float:
+    """Idf-weighted share of the question's tokens found in `text` (an everyday word counts as
+    found when the documents' word for it is: 上班 ~ 工作)."""
+    key = re.sub(r"[\"'\s]", "", fold(text))
+    weights = {t: idf(snap, t) for t in finest(q_tokens)}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in key or any(s in key for s in synonyms(t))) / total if total else 0.0
+
+
+_NOT_TEXT = re.compile(r"[^\w]|_")
+
+
+def phrase_share(question: str, text: str) -> float:
+    """Share of the question's characters that lie in runs of MIN_RUN or more characters the text
+    holds verbatim (punctuation ignored on both sides). Greedy left to right, one substring test
+    per step, so it costs about twice the question's length."""
+    q, t = _NOT_TEXT.sub("", question), _NOT_TEXT.sub("", text)
+    i, covered = 0, 0
+    while i < len(q):
+        j = i + 1
+        while j <= len(q) and q[i:j] in t:
+            j += 1
+        run = j - 1 - i
+        if run >= MIN_RUN:
+            covered += run
+            i = j - 1
+        else:
+            i += 1
+    return covered / len(q) if q else 0.0
+
+
 @functools.lru_cache(maxsize=256)
 def _query_vector(question: str):
     """One answer may search several times (all clauses, then clauses with 责任单位): embed once."""
@@ -149,10 +236,45 @@ class Retriever:
             q = re.sub(r"(19|20)\d\d\s*年?(版|修订|修正|的)?", " ", q)
         return q if q.strip() else fold(question)
 
-    def keyword(self, snap: Snapshot, question: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
+    def keyword(self, snap: Snapshot, question: str, n: int = CANDIDATES,
+                named: frozenset[str] = frozenset()) -> list[tuple[int, float]]:
+        """BM25 top n, plus the top n of each document in `named` (a document the question names
+        must compete even when other documents repeat the topic's words more often)."""
         scores = snap.keyword_scores(tokens(question))
-        top = np.argsort(-scores, kind="stable")[:n]
+        if extra := synonym_tokens(question):
+            scores = scores + SYNONYM_WEIGHT * snap.keyword_scores(extra)
+        top = list(np.argsort(-scores, kind="stable")[:n])
+        for doc_id in named:
+            own = clauses_of(snap).get(doc_id, np.empty(0, dtype=np.int64))
+            top += [i for i in own[np.argsort(-scores[own], kind="stable")[:n]] if i not in top]
+        top.sort(key=lambda i: -scores[i])
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    @staticmethod
+    def _rerank(snap: Snapshot, question: str, topic: str, fused, factor: dict[int, float]) -> None:
+        """Adds the phrase and coverage evidence to the best RERANK_DEPTH candidates (ranked as
+        they will be: with their document and heading factors)."""
+        q_tokens, q_text = tokens(question), fold(topic)
+        for i, sc in sorted(fused.items(), key=lambda kv: -kv[1].score * factor[kv[0]])[:RERANK_DEPTH]:
+            title = snap.documents[sc.clause.doc_id].title
+            sc.score += (PHRASE_WEIGHT * phrase_share(q_text, fold(sc.clause.text))
+                         + COVERAGE_WEIGHT * coverage(snap, q_tokens, f"{title} {sc.clause.title} {sc.clause.text}"))
+
+    def _factors(self, snap: Snapshot, question: str, scope: dict[str, float], fused) -> dict[int, float]:
+        """Multipliers: the question quotes the clause's heading, names its document, or does not
+        ask about the old version the clause belongs to."""
+        old = snap.memo("superseded", lambda: superseded(snap.documents))
+        q_key = bare(question)
+        factor = {}
+        for i, sc in fused.items():
+            doc_id = sc.clause.doc_id
+            title = bare(sc.clause.title)
+            f = 1.0 + (TITLE_BOOST if len(title) >= 4 and title in q_key else 0.0)
+            f *= 1.0 + scope.get(doc_id, 0.0)
+            if doc_id in old and not asks_about_old_version(question, snap.documents[doc_id]):
+                f *= 0.5
+            factor[i] = f
+        return factor
 
     def search(self, question: str, mode: str = "hybrid", k: int = 10,
                where: Callable[[int], bool] | None = None) -> list[ScoredClause]:
@@ -162,8 +284,11 @@ class Retriever:
         snap = self.snapshot()
         if not snap.clauses:
             return []
+        topic = self.topic(question)
+        scope = document_scope(question, snap.documents)
+        named = frozenset(d for d, s in scope.items() if s >= 1.0)
         dense = self.dense(snap, question) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(snap, self.topic(question)) if mode in ("hybrid", "keyword") else []
+        keyword = self.keyword(snap, topic, named=named) if mode in ("hybrid", "keyword") else []
         fused: dict[int, ScoredClause] = {}
         weights = {"dense": DENSE_WEIGHT if mode == "hybrid" else 1.0, "keyword": 1.0}
         for kind, hits in (("dense", dense), ("keyword", keyword)):
@@ -176,18 +301,16 @@ class Retriever:
                 setattr(sc, f"{kind}_rank", rank)
                 # min-max within this query's candidates: BM25 and cosine live on different scales
                 sc.score += weights[kind] * ((score - low) / (top - low) if top > low else 1.0)
-        scope = document_scope(question, snap.documents)
-        old = snap.memo("superseded", lambda: superseded(snap.documents))
-        q_key = bare(question)
-        for sc in fused.values():
-            doc_id = sc.clause.doc_id
-            title = bare(sc.clause.title)
-            if len(title) >= 4 and title in q_key:
-                sc.score *= 1.0 + TITLE_BOOST
-            if scope:
-                sc.score *= 1.0 + scope.get(doc_id, 0.0)
-            if doc_id in old and not asks_about_old_version(question, snap.documents[doc_id]):
-                sc.score *= 0.5
+        asked_article = article_number(to_halfwidth(question))
+        if asked_article is not None:
+            for doc_id in named:
+                for i in articles_by_number(snap).get((doc_id, asked_article), []):
+                    fused.setdefault(i, ScoredClause(snap.clauses[i], 0.0)).score += ARTICLE_BOOST
+        factor = self._factors(snap, question, scope, fused)
+        if mode == "hybrid":
+            self._rerank(snap, question, topic, fused, factor)
+        for i, sc in fused.items():
+            sc.score *= factor[i]
         best: dict[tuple[str, str], ScoredClause] = {}
         for i, sc in sorted(fused.items(), key=lambda kv: -kv[1].score):
             if where is not None and not where(i):

@@ -30,7 +30,7 @@ _QUESTION_WORD = re.compile(r"^(几|多少|哪|多久|多长|多大|多高|最�
 def dictionary_version() -> str:
     """Changes when the user dictionary changes, so stored BM25 tokens are recomputed."""
     digest = hashlib.sha1(" ".join(sorted(STOPWORDS)).encode("utf-8"))
-    for name in ("terms.txt", "units.json"):
+    for name in ("terms.txt", "units.json", "synonyms.txt"):
         path = DATA / name
         if path.exists():
             digest.update(path.read_bytes())
@@ -45,6 +45,7 @@ def _jieba() -> jieba.Tokenizer:
     terms = DATA / "terms.txt"
     if terms.exists():
         words.update(w.strip() for w in terms.read_text(encoding="utf-8").splitlines() if w.strip())
+    words.update(_synonyms())
     try:
         from kb.units import all_names
         words.update(all_names())
@@ -76,8 +77,37 @@ def places(text: str) -> list[str]:
             if p.flag == "ns" and len(p.word) >= 2 and p.word not in STOPWORDS]
 
 
+def _segments(text: str) -> list[str]:
+    # Quotes split words the documents quote (“职普”融通): drop them before segmenting.
+    return _jieba().lcut_for_search(_QUOTES.sub("", fold(text)))
+
+
 def tokens(text: str) -> list[str]:
     """Folded search tokens (jieba search mode), stopwords and punctuation removed."""
-    # Quotes split words the documents quote (“职普”融通): drop them before segmenting.
-    return [t for t in _jieba().lcut_for_search(_QUOTES.sub("", fold(text)))
+    return [t for t in _segments(text)
             if t.strip() and t not in STOPWORDS and not _PUNCT.match(t) and not _QUESTION_WORD.match(t)]
+
+
+@functools.lru_cache(maxsize=1)
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    """Everyday word -> the words documents use for it (kb/data/synonyms.txt), folded."""
+    table: dict[str, tuple[str, ...]] = {}
+    path = DATA / "synonyms.txt"
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        word, sep, doc_words = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            table[fold(word.strip())] = tuple(fold(w) for w in doc_words.split() if fold(w) != fold(word.strip()))
+    return table
+
+
+def synonyms(token: str) -> tuple[str, ...]:
+    """The documents' words for an everyday word (上班 -> 工作, 就业, 劳动); () when it has none."""
+    return _synonyms().get(token, ())
+
+
+def synonym_tokens(text: str) -> list[str]:
+    """Tokens of the documents' words for a question's everyday words (每天 -> 每日, 最多 ->
+    不得超过), except those the question already has."""
+    own = set(tokens(text))
+    extra = [t for seg in _segments(text) for s in synonyms(seg) for t in tokens(s)]
+    return [t for t in dict.fromkeys(extra) if t not in own]
