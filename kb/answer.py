@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kb import units as unit_db
-from kb.retrieve import (bare, coverage, doc_place, document_scope, finest, superseded, title_keys,
+from kb.retrieve import (article_number, bare, citing_articles, coverage, doc_place, document_scope, finest, superseded, title_keys,
                          version_date)
 from kb.schema import Answer, Citation, Clause, Document, InputError, ScoredClause
 from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
@@ -32,8 +32,11 @@ _META = {
     "effective": re.compile(r"(什么时候|何时|哪天|哪一天|几时|从哪天|自何时)(开始|起)?(施行|生效|实施)|施行(日期|时间)|生效(日期|时间)"),
     "implements": re.compile(r"(贯彻|落实|依据|根据|实施)[^，。]*(哪个|什么|哪份|哪一个)[^，。]*(文件|方案|通知)|(依据|根据|落实|贯彻)的[^，。]*(文件|方案|通知)|上位文件|省级文件|省级方案|哪个省|省里"),
     "title": re.compile(r"标题|文件名称|全称|文件名|叫什么|(哪个|什么|哪份|哪一个)(方案|文件)"),
+    # a law's history, stated in its 题注: 通过, 修正, 修订, 公布
+    "history": re.compile(r"(修订|修正|修改|通过|公布|审议)[^，,。？?]*(会议|哪天|哪一天|什么时候|何时|日期|时间|几次|哪年|哪一年|第几号|几号令|令)"
+                          r"|(哪次|什么|哪一次)会议|(修改|修订|修正)(过)?几次|几次(修改|修订|修正)|(历次|最近一次|上一次)(修改|修订|修正)"),
 }
-_NUMBER = re.compile(r"多少|(?<!哪)几(?:个|所|项|家|种|万|成|名|人)|比例|百分之|%|数量|规模|多大|比重|占比|不低于|不少于|不超过")
+_NUMBER = re.compile(r"多少|(?<!哪)几(?:个|所|项|家|种|万|成|名|人|天|日|年|次|小时|周|月|岁|倍|元|学时|课时)|比例|百分之|%|数量|规模|多大|比重|占比|不低于|不少于|不超过")
 _WHEN = re.compile(r"什么时候|何时|哪一年|哪年|几年|截至|期限|时限|到什么时候|多长时间|多久|时间节点|哪一天|年底|起")
 _LIST = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两\d]+[个所项家条类种]|包括|分别|指谁|指哪|是谁|有哪|都有|名单|列举|是什么|指什么|什么意思|含义|内容")
 _COMPARE = re.compile(r"变化|区别|不同|相比|对比|新旧|修订前后|修改前后|改了什么|修改了什么|有何变化|差异|新版|旧版|老版")
@@ -43,6 +46,8 @@ _YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|年底|年起|[\d一二三四�
 _SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
 _COUNTED = re.compile(r"([一二三四五六七八九十两\d]+)\s*(?:个|项|大|类|条|种|所)")
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?|\n")
+_PENALTY_ASKED = re.compile(r"罚|处分|法律责任|怎么处理|如何处理|怎样处理|后果|追究|吊销|没收|承担什么责任|什么责任")
+_PENALTY = re.compile(r"罚款|处分|吊销|没收|责令|追究.{0,8}责任|刑事责任|警告")
 # The next piece of a sentence qualifies the previous one (an exception, a condition, a remedy).
 _QUALIFIER = re.compile(r"^(但|但是|没有|不足|违法所得不足|除|其中|条件不具备|情节严重|逾期|拒不)")
 _ENUMERATOR = re.compile(r"([一二三四五六七八九十])是")
@@ -52,6 +57,7 @@ MIN_COVERAGE = 0.3       # share of the question's key terms (idf-weighted) the 
 MIN_SENTENCE = 0.25      # a sentence sharing less of the question does not answer it
 OOV_COVERAGE = 0.6       # …when the question also uses words the knowledge base never does (医保, 分数线)
 MIN_DENSE = 0.45         # a best clause this dissimilar is no support at all
+WHOLE_ARTICLE = 200      # characters: a law article this short is answered whole (its 款 complete each other)
 NEAR_DENSE = 0.78        # …and one this similar is about the documents, though it words it its own way
 
 
@@ -157,15 +163,37 @@ class Answerer:
             return whole
         return self.snap.memo("whole_text", join_parts)[(clause.doc_id, clause.clause_id)]
 
+    def _short_article(self, clause: Clause) -> str:
+        """The whole text of a law article up to WHOLE_ARTICLE characters, without its number
+        (a rule, its exception and its remedy are read together); "" for anything else."""
+        if article_number(clause.clause_id) is None:
+            return ""
+        text = _strip_number(self._whole_text(clause))
+        return text if len(text) <= WHOLE_ARTICLE else ""
+
     def _first_clause(self, doc_id: str, predicate) -> Clause | None:
         return next((c for c in self.snap.clauses if c.doc_id == doc_id and predicate(c)), None)
 
     # -- document facts ----------------------------------------------------
     def _meta(self, q: str, qn: str, context: str) -> Answer | None:
-        field = next((f for f, rx in _META.items() if rx.search(qn)), None)
-        if field is None or not self._about_document(qn, _META[field]):
-            return None
-        doc = self._scope_doc(context) or self._default_doc
+        for field, cue in _META.items():
+            # a law's history is asked of the law the question names (劳动法修改过几次)
+            about = self._names_document(context) if field == "history" else self._about_document(qn, cue)
+            if cue.search(qn) and about:
+                answer = self._document_fact(q, field, self._scope_doc(context) or self._default_doc)
+                if answer is not None:
+                    return answer
+        return None
+
+    def _document_fact(self, q: str, field: str, doc: Document) -> Answer | None:
+        if field == "history":
+            header = self._first_clause(doc.doc_id, lambda c: c.clause_id == "题注")
+            lines = [ln.strip(" （）()。；;") for ln in header.text.split("\n")] if header else []
+            lines = [ln for ln in lines if re.search(r"\d{4}年", ln)]
+            if not lines:
+                return None
+            n = self._cite(header, 1.0, header.text.strip())
+            return self._result(q, f"《{doc.title}》：" + "；".join(lines) + f"[{n}]。", "meta")
         if field == "doc_number" and doc.doc_number:
             value = doc.doc_number
             text = f"《{doc.title}》的文号是{value}"
@@ -204,6 +232,9 @@ class Answerer:
             return self._result(q, text + "。", "meta")
         n = self._cite(clause, 1.0, _sentence_with(clause.text, value))
         return self._result(q, f"{text}[{n}]。", "meta")
+
+    def _names_document(self, qn: str) -> bool:
+        return any(s >= 1.0 for s in document_scope(qn, self.snap.documents).values())
 
     def _about_document(self, qn: str, cue: re.Pattern) -> bool:
         """Asked of the document itself ("这份方案的文号"), not of a topic inside it
@@ -434,7 +465,8 @@ class Answerer:
         q_tokens = tokens(topic)
         parts = []
         for label, version, hit in (("现行版本", versions[0], pair[0]), ("旧版本", versions[1], pair[1])):
-            sentence = max(_sentences(hit.clause.text), key=lambda s: self._overlap(q_tokens, s))
+            sentence = self._short_article(hit.clause) or max(_sentences(hit.clause.text),
+                                                              key=lambda s: self._overlap(q_tokens, s))
             n = self._cite(hit.clause, hit.score, sentence.strip())
             parts.append(f"{label}（{version_date(version)[:4]}年）{hit.clause.clause_id}：{_display_sentence(sentence)}[{n}]")
         return self._result(q, f"《{doc.title}》各版本的相关规定：\n" + "\n".join(parts), "version")
@@ -447,6 +479,7 @@ class Answerer:
             hits = [h for h in hits if h.clause.doc_id in named]     # the document the question names answers it
         if not hits or self._unsupported(context, hits):
             return self._abstain(q)
+        hits = self._rule_or_penalty(qn, hits)
         wants_number = bool(_NUMBER.search(qn))
         unit = _asked_unit(qn)
         wants_time = bool(_WHEN.search(qn))
@@ -467,12 +500,17 @@ class Answerer:
             prior = (1.0, 0.7, 0.5)[rank]
             # the question quotes this clause's heading ("工作目标是什么"): its sentences answer it
             named = 0.3 if len(bare(hit.clause.title)) >= 4 and bare(hit.clause.title) in q_bare else 0.0
-            for s in _sentences(hit.clause.text):
+            sentences = _sentences(hit.clause.text)
+            # an article's first full sentence names its subject (高等学校实行教师职务制度。…教师职务设助教、…)
+            subject = sentences[0] if (sentences and sentences[0].endswith("。")
+                                       and article_number(hit.clause.clause_id) is not None) else ""
+            for s in sentences:
                 if _responsibility_sentence(s):
                     continue     # the 责任单位 list answers who-questions only
                 # the clause's heading is context for each of its sentences (一、工作目标 › 坚持以…)
                 framed = f"{hit.clause.title} {s}"
-                score = prior * (0.4 + named + self._overlap(q_tokens, framed) + 0.1 * self._overlap(all_tokens, framed))
+                fit = 0.7 * self._overlap(q_tokens, framed) + 0.3 * self._overlap(q_tokens, f"{subject} {framed}")
+                score = prior * (0.4 + named + fit + 0.1 * self._overlap(all_tokens, framed))
                 if list_verb and list_verb in s:
                     score += 0.2      # "…包括哪些" is answered by the sentence saying what it 包括
                 if named_bodies and set(named_bodies) & set(unit_db.scan(s, query=False)):
@@ -503,9 +541,11 @@ class Answerer:
             return self._abstain(q, "文件中没有给出这一数字。")
         if wants_time and not wants_number and not _YEARISH.search(sentence):
             return self._abstain(q, "文件中没有给出这一时间。")
-        sentence = _with_items(sentence, hit.clause.text)
-        sentence = _with_next_if_short(sentence, hit.clause.text)
-        sentence = _with_continuation(sentence, hit.clause.text)
+        if wants_number:
+            sentence = _with_next_figure(sentence, hit.clause.text, lambda s: _has_quantity(s, unit)
+                                         and self._overlap(q_tokens, s) >= MIN_SENTENCE)
+        sentence = self._short_article(hit.clause) or _with_continuation(
+            _with_next_if_short(_with_items(sentence, hit.clause.text), hit.clause.text), hit.clause.text)
         text = _display_sentence(sentence)
         n = self._cite(hit.clause, hit.score, sentence.strip())
         answer = f"{text}[{n}]"
@@ -524,6 +564,28 @@ class Answerer:
         elif hit.clause.doc_id in old.values():
             answer += f"（依据现行版本：{version_date(doc)[:4]}年版《{doc.title}》）"
         return self._result(q, answer, kind)
+
+    def _rule_or_penalty(self, qn: str, hits: list[ScoredClause]) -> list[ScoredClause]:
+        """A question about the consequence of breaking a rule is answered by the article that
+        cites the rule's article and sets the penalty (违反本法第五十条规定的…罚款); any other
+        question by the rule itself rather than a penalty article that repeats its words."""
+        best = hits[0]
+        if _PENALTY_ASKED.search(qn):
+            if _PENALTY.search(best.clause.text) or (number := article_number(best.clause.clause_id)) is None:
+                return hits
+            citing = [ScoredClause(self.snap.clauses[i], best.score)
+                      for i in citing_articles(self.snap).get((best.clause.doc_id, number), [])
+                      if _PENALTY.search(self.snap.clauses[i].text)]
+            # else a penalty article of the same law that the search found too ("违反本法规定…")
+            citing = citing or [h for h in hits[1:] if h.clause.doc_id == best.clause.doc_id
+                                and _in_penalty_chapter(h.clause) and _PENALTY.search(h.clause.text)]
+            return citing[:1] + [h for h in hits if h not in citing[:1]]
+        if _in_penalty_chapter(best.clause):
+            rules = [h for h in hits[1:3] if h.clause.doc_id == best.clause.doc_id
+                     and not _in_penalty_chapter(h.clause) and h.score >= 0.6 * best.score]
+            if rules:
+                return [rules[0]] + [h for h in hits if h is not rules[0]]
+        return hits
 
     # -- support ---------------------------------------------------------------
     def _overlap(self, q_tokens: list[str], text: str) -> float:
@@ -574,8 +636,8 @@ def _has_quantity(sentence: str, unit: str) -> bool:
         return bool(_QUANTITY.search(sentence) or re.search(r"\d", sentence))
     if unit == "%":
         return bool(re.search(r"\d\s*[%％]|百分之", sentence))
-    unit = {"天": "[天日]", "日": "[天日]"}.get(unit, unit)
-    return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*{unit}", sentence))
+    unit = {"天": "[天日]", "日": "[天日]", "岁": "周?岁"}.get(unit, unit)
+    return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*个?\s*{unit}", sentence))
 
 
 def _similarity(a: str, b: str) -> float:
@@ -633,6 +695,16 @@ def _with_continuation(piece: str, text: str) -> str:
     return piece
 
 
+def _with_next_figure(piece: str, text: str, answers) -> str:
+    """A figure cut at "；" whose next piece gives a second figure for the same thing (按百分之一点五
+    提取；…可以按照百分之二点五提取) is answered with both."""
+    start = text.find(piece.strip())
+    if start < 0 or not piece.rstrip().endswith(("；", ";")):
+        return piece
+    following = _SENTENCE.match(text[start + len(piece.strip()):].lstrip())
+    return piece.rstrip() + following[0].strip() if following and answers(following[0]) else piece
+
+
 def _with_next_if_short(sentence: str, text: str, short: int = 15) -> str:
     """A heading-like sentence ("二是招生工作一体化。") is answered with the sentence after it."""
     if len(_strip_number(sentence.strip())) >= short:
@@ -663,3 +735,7 @@ def _enumeration(text: str) -> list[str]:
         first = re.split(r"[。；;]", body, maxsplit=1)[0]
         items.append(f"{m[1]}是{first.strip('，, ')}")
     return items
+
+
+def _in_penalty_chapter(clause: Clause) -> bool:
+    return any("法律责任" in part or "罚则" in part for part in clause.path)

@@ -103,6 +103,22 @@ def articles_by_number(snap: Snapshot) -> dict[tuple[str, int], list[int]]:
     return snap.memo("articles_by_number", build)
 
 
+_OWN_ARTICLES = re.compile(r"(?:本法|本条例|本办法|本规定|本细则)((?:第[零〇一二两三四五六七八九十百千]+条(?:第[一二三四五六七八九十]+款)?[、，,和及或至]*)+)")
+
+
+def citing_articles(snap: Snapshot) -> dict[tuple[str, int], list[int]]:
+    """(doc_id, article number) -> indexes of the clauses that cite that article of their own
+    document ("违反本法第五十条规定的…" cites 第五十条): a rule leads to its penalty."""
+    def build():
+        index: dict[tuple[str, int], list[int]] = {}
+        for i, c in enumerate(snap.clauses):
+            for group in _OWN_ARTICLES.findall(c.text):
+                for n in _ARTICLE_NO.findall(group):
+                    index.setdefault((c.doc_id, cn_to_int(n)), []).append(i)
+        return index
+    return snap.memo("citing_articles", build)
+
+
 def clauses_of(snap: Snapshot) -> dict[str, np.ndarray]:
     """doc_id -> indexes of its clauses."""
     def build():
