@@ -13,7 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from kb import units as unit_db
-from kb.retrieve import (article_number, bare, citing_articles, coverage, doc_place, document_scope, finest, superseded, title_keys,
+from kb.retrieve import (article_number, bare, citing_articles, coverage, doc_place, document_scope, finest,
+                         home_document, superseded, title_keys,
                          version_date)
 from kb.schema import Answer, Citation, Clause, Document, InputError, ScoredClause
 from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
@@ -145,13 +146,7 @@ class Answerer:
 
     @property
     def _default_doc(self) -> Document:
-        """The document most questions are about: the one with the most 责任单位 clauses."""
-        def most_units() -> Document:
-            counts: dict[str, int] = {}
-            for c in self.snap.clauses:
-                counts[c.doc_id] = counts.get(c.doc_id, 0) + bool(c.units)
-            return self.snap.documents[max(counts, key=counts.get)]
-        return self.snap.memo("default_doc", most_units)
+        return home_document(self.snap)
 
     def _whole_text(self, clause: Clause) -> str:
         """A clause's text with all its parts (a long clause is stored split at sentence ends)."""

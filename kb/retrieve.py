@@ -22,11 +22,12 @@ from kb.tokenize import synonym_tokens, synonyms, tokens
 DENSE_WEIGHT = 0.3       # keyword evidence is the stronger signal (ARCHITECTURE.md); measured on eval/gold
 TITLE_BOOST = 1.0        # a clause whose own heading the question quotes
 CANDIDATES = 60
+SYNONYM_WEIGHT = 0.5     # keyword evidence through a synonym (上班 -> 工作) counts half
+ARTICLE_BOOST = 1.0      # the article the question names by number (职业教育法第三条)
+ELSEWHERE = 0.7          # a document of another place than the home document's, when the question names none
 # Lexical rerank of the fused top: BM25 scores words one by one; the rerank also rewards a clause
 # that holds the question's phrases verbatim (…工作的统筹规划、综合协调、宏观管理) and one whose
 # document title supplies the words its text leaves out (义务教育法 + 开除 for 义务教育阶段…开除).
-SYNONYM_WEIGHT = 0.5     # keyword evidence through a synonym (上班 -> 工作) counts half
-ARTICLE_BOOST = 1.0      # the article the question names by number (职业教育法第三条)
 RERANK_DEPTH = 20
 PHRASE_WEIGHT = 0.5
 COVERAGE_WEIGHT = 0.5
@@ -117,6 +118,16 @@ def citing_articles(snap: Snapshot) -> dict[tuple[str, int], list[int]]:
                     index.setdefault((c.doc_id, cn_to_int(n)), []).append(i)
         return index
     return snap.memo("citing_articles", build)
+
+
+def home_document(snap: Snapshot) -> Document:
+    """The document most questions are about: the one with the most 责任单位 clauses (the plan)."""
+    def most_units() -> Document:
+        counts: dict[str, int] = {}
+        for c in snap.clauses:
+            counts[c.doc_id] = counts.get(c.doc_id, 0) + bool(c.units)
+        return snap.documents[max(counts, key=counts.get)]
+    return snap.memo("home_document", most_units)
 
 
 def clauses_of(snap: Snapshot) -> dict[str, np.ndarray]:
@@ -277,16 +288,20 @@ class Retriever:
                          + COVERAGE_WEIGHT * coverage(snap, q_tokens, f"{title} {sc.clause.title} {sc.clause.text}"))
 
     def _factors(self, snap: Snapshot, question: str, scope: dict[str, float], fused) -> dict[int, float]:
-        """Multipliers: the question quotes the clause's heading, names its document, or does not
-        ask about the old version the clause belongs to."""
+        """Multipliers: the question quotes the clause's heading, names its document (or place),
+        names no place though the clause's document is another place's, or does not ask about
+        the old version the clause belongs to."""
         old = snap.memo("superseded", lambda: superseded(snap.documents))
         q_key = bare(question)
+        home = doc_place(home_document(snap))
         factor = {}
         for i, sc in fused.items():
             doc_id = sc.clause.doc_id
             title = bare(sc.clause.title)
             f = 1.0 + (TITLE_BOOST if len(title) >= 4 and title in q_key else 0.0)
             f *= 1.0 + scope.get(doc_id, 0.0)
+            if not scope and doc_place(snap.documents[doc_id]) not in ("", home):
+                f *= ELSEWHERE       # a question naming no place is not about 上海's or 青岛's rules
             if doc_id in old and not asks_about_old_version(question, snap.documents[doc_id]):
                 f *= 0.5
             factor[i] = f
