@@ -98,12 +98,46 @@ class Answerer:
         context = self._with_context(qn, history)
         if self._foreign(qn):
             return self._abstain(q)
+        answer = self._structured(q, qn, context)
+        if answer is not None:
+            return answer
+        parts = _question_parts(qn)
+        if len(parts) > 1:
+            return self._compound(q, parts, history)
+        return self._extractive(q, qn, context)
+
+    def _structured(self, q: str, qn: str, context: str) -> Answer | None:
         for handler in (self._meta, self._slogan, self._unit_tasks, self._mentions, self._who, self._versions,
                         self._heading_list, self._term_mentions):
             answer = handler(q, qn, context)
             if answer is not None:
                 return answer
-        return self._extractive(q, qn, context)
+        return None
+
+    def _compound(self, q: str, parts: list[str], history: list[str]) -> Answer:
+        """Two questions in one ("董事会最少几个人？对董事的教学经验有要求吗？"): each part is
+        answered in turn, a later part in the context of the earlier ones; the citations are
+        numbered across the parts. Parts the documents do not answer are said to be unanswered."""
+        texts, unanswered, units, kinds = [], [], [], []
+        named = ""
+        for i, part in enumerate(parts):
+            context = self._with_context(part, history + parts[:i])
+            if not self._names_document(part):
+                context = named + context       # a later part asks about the law an earlier part named
+            named = named or "".join(f"《{self.snap.documents[d].title}》" for d, s in
+                                     document_scope(part, self.snap.documents).items() if s >= 1.0)
+            before = len(self._cited)
+            sub = self._structured(q, part, context) or self._extractive(q, part, context)
+            if sub.abstained:
+                unanswered.append(part)
+            elif len(self._cited) > before or sub.answer not in texts:
+                texts.append(sub.answer)
+                units += [u for u in sub.responsible_units if u not in units]
+                kinds.append(sub.kind)
+        if not texts:
+            return self._abstain(q)
+        text = "\n".join(texts) + "".join(f"\n关于“{p}”，文件中没有相关规定。" for p in unanswered)
+        return self._result(q, text, kinds[0], units)
 
     @staticmethod
     def _with_context(qn: str, history: list[str]) -> str:
@@ -460,8 +494,8 @@ class Answerer:
         q_tokens = tokens(topic)
         parts = []
         for label, version, hit in (("现行版本", versions[0], pair[0]), ("旧版本", versions[1], pair[1])):
-            sentence = self._short_article(hit.clause) or max(_sentences(hit.clause.text),
-                                                              key=lambda s: self._overlap(q_tokens, s))
+            best = max(_sentences(hit.clause.text), key=lambda s: self._overlap(q_tokens, s))
+            sentence = self._short_article(hit.clause) or _lead_with(best, hit.clause.text)
             n = self._cite(hit.clause, hit.score, sentence.strip())
             parts.append(f"{label}（{version_date(version)[:4]}年）{hit.clause.clause_id}：{_display_sentence(sentence)}[{n}]")
         return self._result(q, f"《{doc.title}》各版本的相关规定：\n" + "\n".join(parts), "version")
@@ -618,9 +652,18 @@ class Answerer:
 
 
 # -- text helpers ---------------------------------------------------------------
+def _question_parts(qn: str) -> list[str]:
+    """The questions in a message that asks several ("…几个人？…有要求吗？"); one part when it asks one."""
+    parts = [p.strip() for p in re.split(r"[？?]", qn) if p.strip()]
+    if len(parts) < 2 or any(len(re.sub(r"[^\u4e00-\u9fff\w]", "", p)) < 6 for p in parts):
+        return [qn]
+    return [p + "？" for p in parts]
+
+
 def _asked_unit(qn: str) -> str:
     """The unit a number question asks for: 多少人次 -> 人次, 比例 -> %, "" when unspecified."""
-    m = re.search(r"(?:多少|几)\s*(万|千|亿)?\s*(人次|人|个|所|项|家|名|元|钱|年|天|日|学时|课时|小时|次|周|月|岁|倍)", qn)
+    m = re.search(r"(?:多少|几)\s*(万|千|亿)?\s*(?:个(?=人|月|小时|学时|课时|星期))?\s*"
+                  r"(人次|人|个|所|项|家|名|元|钱|年|天|日|学时|课时|小时|次|周|月|岁|倍)", qn)
     if m:
         return "元" if m[2] == "钱" else m[2]
     return "%" if re.search(r"比例|百分|占比|比重|几成", qn) else ""
@@ -688,6 +731,18 @@ def _with_continuation(piece: str, text: str) -> str:
     if following and _QUALIFIER.match(following[0]):
         return piece.rstrip() + following[0].strip()
     return piece
+
+
+def _lead_with(sentence: str, text: str, limit: int = WHOLE_ARTICLE) -> str:
+    """The opening sentences of a long article up to `limit` characters when they include the
+    answering sentence (a comparison needs the provision's frame: 职业学校教育分为…。…由…实施), else
+    the sentence alone."""
+    lead = ""
+    for s in _sentences(_strip_number(text)):
+        if len(lead) + len(s) > limit:
+            break
+        lead += s
+    return lead if sentence.strip() in lead else sentence
 
 
 def _with_next_figure(piece: str, text: str, answers) -> str:
