@@ -33,6 +33,7 @@ _META = {
     "effective": re.compile(r"(什么时候|何时|哪天|哪一天|几时|从哪天|自何时)(开始|起)?(施行|生效|实施)|施行(日期|时间)|生效(日期|时间)"),
     "implements": re.compile(r"(贯彻|落实|依据|根据|实施)[^，。]*(哪个|什么|哪份|哪一个)[^，。]*(文件|方案|通知)|(依据|根据|落实|贯彻)的[^，。]*(文件|方案|通知)|上位文件|省级文件|省级方案|哪个省|省里"),
     "title": re.compile(r"标题|文件名称|全称|文件名|叫什么|(哪个|什么|哪份|哪一个)(方案|文件)"),
+    "publicity": re.compile(r"是否公开|公开吗|公开发布吗|能否公开|能不能公开|可以公开|公开属性|公开方式|是不是公开|公不公开"),
     # a law's history, stated in its 题注: 通过, 修正, 修订, 公布
     "history": re.compile(r"(修订|修正|修改|通过|公布|审议)[^，,。？?]*(会议|哪天|哪一天|什么时候|何时|日期|时间|几次|哪年|哪一年|第几号|几号令|令)"
                           r"|(哪次|什么|哪一次)会议|(修改|修订|修正)(过)?几次|几次(修改|修订|修正)|(历次|最近一次|上一次)(修改|修订|修正)"),
@@ -47,6 +48,7 @@ _YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|年底|年起|[\d一二三四�
 _SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
 _COUNTED = re.compile(r"([一二三四五六七八九十两\d]+)\s*(?:个|项|大|类|条|种|所)")
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?|\n")
+_PUBLICITY = re.compile(r"[（(]\s*此件[^）)]{0,10}公开[^）)]{0,6}[）)]|公开(?:方式|属性)\s*[:：]\s*[^\s|｜]+")
 _PENALTY_ASKED = re.compile(r"罚|处分|法律责任|怎么处理|如何处理|怎样处理|后果|追究|吊销|没收|承担什么责任|什么责任")
 _PENALTY = re.compile(r"罚款|处分|吊销|没收|责令|追究.{0,8}责任|刑事责任|警告")
 # The next piece of a sentence qualifies the previous one (an exception, a condition, a remedy).
@@ -223,6 +225,13 @@ class Answerer:
                 return None
             n = self._cite(header, 1.0, header.text.strip())
             return self._result(q, f"《{doc.title}》：" + "；".join(lines) + f"[{n}]。", "meta")
+        if field == "publicity":
+            for clause in (c for c in self.snap.clauses if c.doc_id == doc.doc_id):
+                m = _PUBLICITY.search(clause.text)
+                if m:
+                    n = self._cite(clause, 1.0, m[0])
+                    return self._result(q, f"《{doc.title}》：{m[0].strip('（）()')}[{n}]。", "meta")
+            return None
         if field == "doc_number" and doc.doc_number:
             value = doc.doc_number
             text = f"《{doc.title}》的文号是{value}"
@@ -525,6 +534,8 @@ class Answerer:
         q_bare = bare(context)
         named_bodies = unit_db.find_units(qn) + unit_db.find_entities(qn)
         list_verb = next((v for v in ("包括", "分为", "包含", "分成") if v in qn), "") if wants_list else ""
+        # 哪几种招生: a sentence listing several kinds of 招生 (跨县域招生、片区招生、分专业招生)
+        kind_asked = re.search(r"哪(?:几|些)[种类个项所家条]?([\u4e00-\u9fa5]{2,4}?)(?:[？?，,。]|$)", qn)
         for rank, hit in enumerate(hits[:3]):
             prior = (1.0, 0.7, 0.5)[rank]
             # the question quotes this clause's heading ("工作目标是什么"): its sentences answer it
@@ -546,6 +557,8 @@ class Answerer:
                     score += 0.3      # the sentence names the school or unit the question asks about
                 if wants_list:
                     score += 0.1 * min(s.count("、"), 3)   # a list question is answered by a sentence that lists
+                    if kind_asked and len(re.findall(rf"{kind_asked[1]}[、，,和及]", s)) >= 1 and s.count(kind_asked[1]) >= 2:
+                        score += 0.3
                 if wants_number and _has_quantity(s, unit):
                     score += 0.35
                 if wants_time and _YEARISH.search(s):

@@ -89,6 +89,8 @@ def test_alias_and_traditional_characters(plan_kb):
     ("这个方案是为了贯彻落实哪个文件？", "云政办发〔2024〕22号"),
     ("哪5所中职学校要建成省级优质学校？", "大姚县职教中心"),
     ("五长指谁？", "村主任"),
+    ("这个文件可以公开吗？", "此件公开发布"),
+    ("招生工作一体化要实施哪几种招生？", "跨县(市)域招生、片区招生、分专业招生"),
 ])
 def test_numbers_facts_and_lists(plan_kb, question, expected):
     ans = plan_kb.ask(question)
