@@ -127,7 +127,7 @@ class Answerer:
             if not self._names_document(part):
                 context = named + context       # a later part asks about the law an earlier part named
             named = named or "".join(f"《{self.snap.documents[d].title}》" for d, s in
-                                     document_scope(part, self.snap.documents).items() if s >= 1.0)
+                                     document_scope(part, self.snap).items() if s >= 1.0)
             before = len(self._cited)
             sub = self._structured(q, part, context) or self._extractive(q, part, context)
             if sub.abstained:
@@ -171,7 +171,7 @@ class Answerer:
         return Answer(question=q, answer=text, abstained=True, kind="abstain")
 
     def _scope_doc(self, qn: str) -> Document | None:
-        scope = document_scope(qn, self.snap.documents)
+        scope = document_scope(qn, self.snap)
         if scope:
             best = max(scope.values())
             docs = [self.snap.documents[d] for d, s in scope.items() if s == best]
@@ -208,9 +208,10 @@ class Answerer:
     # -- document facts ----------------------------------------------------
     def _meta(self, q: str, qn: str, context: str) -> Answer | None:
         for field, cue in _META.items():
+            if not cue.search(qn):
+                continue
             # a law's history is asked of the law the question names (劳动法修改过几次)
-            about = self._names_document(context) if field == "history" else self._about_document(qn, cue)
-            if cue.search(qn) and about:
+            if self._names_document(context) if field == "history" else self._about_document(qn, cue):
                 answer = self._document_fact(q, field, self._scope_doc(context) or self._default_doc)
                 if answer is not None:
                     return answer
@@ -272,19 +273,22 @@ class Answerer:
         return self._result(q, f"{text}[{n}]。", "meta")
 
     def _names_document(self, qn: str) -> bool:
-        return any(s >= 1.0 for s in document_scope(qn, self.snap.documents).values())
+        return any(s >= 1.0 for s in document_scope(qn, self.snap).values())
 
     def _about_document(self, qn: str, cue: re.Pattern) -> bool:
         """Asked of the document itself ("这份方案的文号"), not of a topic inside it
         ("生均经费标准由谁制定")."""
         rest = cue.sub(" ", self.kb.retriever.topic(qn))
         rest = re.sub(r"这份|这个|该|本|此|文件|方案|通知|办法|条例|规定|法律|政策|印发|发布|制定|出台|职教|省级|哪个|单位", " ", rest)
-        for place in {doc_place(d) for d in self.snap.documents.values()} - {""}:
+        for place in self.snap.memo("places", lambda: {doc_place(d) for d in self.snap.documents.values()} - {""}):
             rest = rest.replace(place, " ")
         left = [t for t in tokens(rest) if len(t) > 1]
+        if len(left) <= 1:
+            return True
         # what is left may only describe the document itself ("职业教育方案")
-        return len(left) <= 1 or any(self._overlap(left, f"{d.title} {d.notice_title}") >= 0.8
-                                     for d in self.snap.documents.values())
+        titles = self.snap.memo("folded_titles", lambda: [fold(f"{d.title} {d.notice_title}")
+                                                          for d in self.snap.documents.values()])
+        return any(self._overlap(left, title) >= 0.8 for title in titles if any(t in title for t in left))
 
     def _clause_containing(self, doc_id: str, value: str) -> Clause | None:
         keys = {fold(value), fold(value.replace("〔", "[").replace("〕", "]"))}
@@ -440,8 +444,10 @@ class Answerer:
             return None      # one word ("学校") is too little to name a heading
         scope = self._scope_doc(context)
         best, best_cover = None, 0.0
+        # parents folded like the question's tokens, so a token test skips a parent before scoring it
+        folded = self.snap.memo("folded_parents", lambda: {p: fold(p) for _, p, _ in self._sibling_groups()})
         for doc_id, parent, children in self._sibling_groups():
-            if scope is not None and doc_id != scope.doc_id:
+            if (scope is not None and doc_id != scope.doc_id) or not any(t in folded[parent] for t in topic):
                 continue
             cover = self._overlap(topic, parent)
             if cover > best_cover:
@@ -465,8 +471,9 @@ class Answerer:
             return None
         term = fold(re.sub(r"^(方案|文件)(中|里)?", "", m[1]))
         scope = self._scope_doc(context)
-        clauses = [c for c in self.kb._first_parts(self.snap.clauses)
-                   if term in fold(c.text) and c.clause_id != "文件信息"
+        folded = self.snap.memo("folded_first_parts", lambda: [(c, fold(c.text))
+                                                               for c in self.kb._first_parts(self.snap.clauses)])
+        clauses = [c for c, text in folded if term in text and c.clause_id != "文件信息"
                    and (scope is None or c.doc_id == scope.doc_id)]
         if not clauses or len(term) < 2:
             return None
@@ -512,7 +519,7 @@ class Answerer:
     # -- everything else: extractive -----------------------------------------
     def _extractive(self, q: str, qn: str, context: str) -> Answer:
         hits = self.kb.retriever.search(context, k=5)
-        named = {d for d, s in document_scope(context, self.snap.documents).items() if s >= 1.0}
+        named = {d for d, s in document_scope(context, self.snap).items() if s >= 1.0}
         if any(h.clause.doc_id in named for h in hits):
             hits = [h for h in hits if h.clause.doc_id in named]     # the document the question names answers it
         if not hits or self._unsupported(context, hits):

@@ -119,13 +119,26 @@ class KnowledgeBase:
         canonical = unit_db.canonical(name)
         if not canonical:
             raise InputError(f"未找到单位“{name}”")
-        covering = set(unit_db.covering(canonical))
-        return canonical, self._first_parts(c for c in self.snapshot().clauses if covering & set(c.units))
+        return canonical, self._clauses_naming("units", unit_db.covering(canonical))
 
     def mention_tasks(self, name: str) -> list[Clause]:
         """Clauses whose text names a school or body (not responsibility)."""
-        key = unit_db.canonical(name) or name
-        return self._first_parts(c for c in self.snapshot().clauses if key in c.mentions)
+        return self._clauses_naming("mentions", [unit_db.canonical(name) or name])
+
+    def _clauses_naming(self, field: str, names) -> list[Clause]:
+        """First parts of the clauses whose `field` (units or mentions) holds one of the names, in
+        document order; looked up in an index built once per snapshot."""
+        snap = self.snapshot()
+
+        def build() -> dict[str, list[int]]:
+            index: dict[str, list[int]] = {}
+            for i, c in enumerate(snap.clauses):
+                for name in getattr(c, field):
+                    index.setdefault(name, []).append(i)
+            return index
+        index = snap.memo(f"clauses_by_{field}", build)
+        found = sorted({i for name in names for i in index.get(name, [])})
+        return self._first_parts(snap.clauses[i] for i in found)
 
     @staticmethod
     def _first_parts(clauses) -> list[Clause]:
@@ -143,7 +156,7 @@ class KnowledgeBase:
         found: list[Clause] = []
         for m in _ARTICLE_REF.finditer(clause.text):
             if m["title"]:
-                scope = document_scope(m["title"], self.snapshot().documents)
+                scope = document_scope(m["title"], self.snapshot())
                 doc_ids = [d for d, s in scope.items() if s >= 1.0]
             else:
                 doc_ids = [clause.doc_id]

@@ -10,6 +10,7 @@ import functools
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -147,25 +148,74 @@ def version_date(doc: Document) -> str:
     return max(stated or named or [""])
 
 
-def document_scope(question: str, documents: dict[str, Document]) -> dict[str, float]:
+@dataclass(frozen=True)
+class _ScopeIndex:
+    """The names a question may use for the documents, indexed once per snapshot so that naming
+    a document costs a few dictionary lookups, not a pass over every document."""
+    keys: dict[str, frozenset[str]]        # title key -> doc_ids
+    key_lengths: tuple[int, ...]
+    places: dict[str, frozenset[str]]      # 上海市 / 上海 -> doc_ids
+    kinds: dict[str, frozenset[str]]       # 方案 -> doc_ids
+
+    @classmethod
+    def build(cls, documents: dict[str, Document]) -> "_ScopeIndex":
+        keys: dict[str, set[str]] = {}
+        places: dict[str, set[str]] = {}
+        kinds: dict[str, set[str]] = {}
+        for doc in documents.values():
+            for k in title_keys(doc):
+                keys.setdefault(k, set()).add(doc.doc_id)
+            if place := doc_place(doc):
+                for p in {place, place.rstrip("省市州县")} - {""}:
+                    places.setdefault(p, set()).add(doc.doc_id)
+            if len(kind := _kind_word(doc.kind)) >= 2:
+                kinds.setdefault(kind, set()).add(doc.doc_id)
+        freeze = lambda d: {k: frozenset(v) for k, v in d.items()}
+        return cls(freeze(keys), tuple(sorted({len(k) for k in keys})), freeze(places), freeze(kinds))
+
+    def named_keys(self, text: str) -> dict[str, str]:
+        """doc_id -> the longest of its title keys that occurs in text."""
+        found: dict[str, str] = {}
+        for i in range(len(text)):
+            for n in self.key_lengths:
+                if i + n > len(text):
+                    break
+                for doc_id in self.keys.get(text[i:i + n], ()):
+                    if len(text[i:i + n]) > len(found.get(doc_id, "")):
+                        found[doc_id] = text[i:i + n]
+        return found
+
+
+_SCOPE_CACHE = 1024      # questions whose scope a snapshot remembers
+
+
+def document_scope(question: str, snap: Snapshot) -> dict[str, float]:
     """doc_id -> boost for documents the question names (by title), places it names, or the
     kind of document it names (方案). A title inside a longer named title (教育法 in 职业教育法)
     does not count."""
+    cache = snap.memo("scope_cache", dict)
+    if question not in cache:
+        if len(cache) >= _SCOPE_CACHE:
+            cache.clear()
+        cache[question] = _document_scope(question, snap)
+    return cache[question]
+
+
+def _document_scope(question: str, snap: Snapshot) -> dict[str, float]:
+    index = snap.memo("scope_index", lambda: _ScopeIndex.build(snap.documents))
     q = fold(question)
-    q_numbers = number_key(question)
-    named: dict[str, str] = {}
+    named = index.named_keys(q)
+    for doc_id, key in index.named_keys(number_key(question)).items():
+        if len(key) > len(named.get(doc_id, "")):
+            named[doc_id] = key
     scope: dict[str, float] = {}
-    for doc in documents.values():
-        keys = [k for k in title_keys(doc) if k in q or k in q_numbers]
-        if keys:
-            named[doc.doc_id] = max(keys, key=len)
-        elif (place := doc_place(doc)) and (place in q or place.rstrip("省市州县") in q):
-            scope[doc.doc_id] = 0.5
-        elif len(_kind_word(doc.kind)) >= 2 and _kind_word(doc.kind) in q:
-            scope[doc.doc_id] = 0.5
+    for table in (index.kinds, index.places):        # a place outranks a kind word; a title both
+        for word, doc_ids in table.items():
+            if word in q:
+                scope.update(dict.fromkeys(doc_ids - named.keys(), 0.5))
     for doc_id, key in named.items():
         if not any(key != other and key in other for other in named.values()):
-            scope[doc_id] = 1.0 + _names_version_year(q, documents[doc_id])
+            scope[doc_id] = 1.0 + _names_version_year(q, snap.documents[doc_id])
     return scope
 
 
@@ -254,7 +304,7 @@ class Retriever:
         those select the document through scoping and would otherwise pull title-like clauses."""
         snap = self.snapshot()
         q = number_key(question)
-        scope = document_scope(question, snap.documents)
+        scope = document_scope(question, snap)
         for doc_id in scope:
             doc = snap.documents[doc_id]
             for key in sorted(title_keys(doc), key=len, reverse=True) + [_kind_word(doc.kind)]:
@@ -316,7 +366,7 @@ class Retriever:
         if not snap.clauses:
             return []
         topic = self.topic(question)
-        scope = document_scope(question, snap.documents)
+        scope = document_scope(question, snap)
         named = frozenset(d for d, s in scope.items() if s >= 1.0)
         dense = self.dense(snap, question) if mode in ("hybrid", "dense") else []
         keyword = self.keyword(snap, topic, named=named) if mode in ("hybrid", "keyword") else []

@@ -115,6 +115,11 @@ def matches(text: str, query: bool = True) -> list[tuple[int, int, str]]:
     Longest match first. `query=False` (document text) ignores short names. A short county name
     directly followed by a short department name (武定县财政局) is a county body we do not know:
     both are skipped rather than read as 武定县人民政府 + 州财政局."""
+    return list(_matches(text, query))
+
+
+@functools.lru_cache(maxsize=4096)     # one question is scanned by several answer handlers
+def _matches(text: str, query: bool) -> tuple[tuple[int, int, str], ...]:
     g = gazetteer()
     key = fold(text)
     found: list[tuple[int, int, str]] = []
@@ -131,16 +136,19 @@ def matches(text: str, query: bool = True) -> list[tuple[int, int, str]]:
             i += n
         else:
             i += 1
-    return found or (_near_matches(key) if query else [])
+    return tuple(found or (_near_matches(key) if query else []))
 
 
 def _near_matches(key: str) -> list[tuple[int, int, str]]:
     """Question typos (州财正局): full names of 4+ characters with one inner character replaced.
     Only tried when nothing matched exactly; the first and last characters must agree."""
+    by_ends, lengths = _fuzzy_names()
     found: list[tuple[int, int, str]] = []
     i = 0
     while i < len(key):
-        hit = next(((len(a), c) for a, c in _fuzzy_names() if _one_inner_typo(key[i:i + len(a)], a)), None)
+        hit = next(((n, c) for n in lengths if i + n <= len(key)
+                    for a, c in by_ends.get((n, key[i], key[i + n - 1]), ())
+                    if _one_inner_typo(key[i:i + n], a)), None)
         if hit:
             found.append((i, i + hit[0], hit[1]))
             i += hit[0]
@@ -150,9 +158,14 @@ def _near_matches(key: str) -> list[tuple[int, int, str]]:
 
 
 @functools.lru_cache(maxsize=1)
-def _fuzzy_names() -> list[tuple[str, str]]:
-    """(folded alias, canonical), longest first, for typo correction."""
-    return sorted(((a, c) for a, c in gazetteer().full.items() if len(a) >= _MIN_FUZZY), key=lambda x: -len(x[0]))
+def _fuzzy_names() -> tuple[dict[tuple[int, str, str], list[tuple[str, str]]], list[int]]:
+    """Aliases for typo correction, indexed by (length, first character, last character), and
+    their lengths, longest first."""
+    by_ends: dict[tuple[int, str, str], list[tuple[str, str]]] = {}
+    for a, c in gazetteer().full.items():
+        if len(a) >= _MIN_FUZZY:
+            by_ends.setdefault((len(a), a[0], a[-1]), []).append((a, c))
+    return by_ends, sorted({n for n, _, _ in by_ends}, reverse=True)
 
 
 def _one_inner_typo(piece: str, name: str) -> bool:
