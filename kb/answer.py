@@ -22,7 +22,7 @@ from kb.tokenize import places, synonyms, tokens
 
 # Question cues. They select the answering mechanism, never an answer.
 _WHO = re.compile(r"由哪些|哪(?:些|个|几个|家)?(?:单位|部门)|谁负责|谁来|由谁|责任单位|负责单位|牵头单位|归谁|谁管|谁牵头|谁抓")
-_TASKS = re.compile(r"负责|任务|要做|做什么|干什么|干啥|职责|承担|工作|参与|做哪些|管什么|有哪些事|事项|分工")
+_TASKS = re.compile(r"负责|任务|要做|做什么|干什么|干啥|职责|承担|(哪些|什么|哪项|哪几项)工作|工作(有|是)(哪些|什么)|参与|做哪些|管什么|有哪些事|事项|分工")
 _MENTION = re.compile(r"涉及|提到|提及|出现|点名|相关")
 _META = {
     "doc_number": re.compile(r"文号|发文字号|字号|文件号"),
@@ -38,18 +38,22 @@ _META = {
     "history": re.compile(r"(修订|修正|修改|通过|公布|审议)[^，,。？?]*(会议|哪天|哪一天|什么时候|何时|日期|时间|几次|哪年|哪一年|第几号|几号令|令)"
                           r"|(哪次|什么|哪一次)会议|(修改|修订|修正)(过)?几次|几次(修改|修订|修正)|(历次|最近一次|上一次)(修改|修订|修正)"),
 }
-_NUMBER = re.compile(r"多少|(?<!哪)几(?:个|所|项|家|种|万|成|名|人|天|日|年|次|小时|周|月|岁|倍|元|学时|课时)|比例|百分之|%|数量|规模|多大|比重|占比|不低于|不少于|不超过")
+_NUMBER = re.compile(r"多少|(?<!哪)几(?:个|所|项|家|万|成|名|人|天|日|年|次|小时|周|月|岁|倍|元|学时|课时)|比例|百分之|%|数量|规模|多大|比重|占比|不低于|不少于|不超过")
 _WHEN = re.compile(r"什么时候|何时|哪一年|哪年|几年|截至|期限|时限|到什么时候|多长时间|多久|时间节点|哪一天|年底|起")
-_LIST = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两\d]+[个所项家条类种]|包括|分别|指谁|指哪|是谁|有哪|都有|名单|列举|是什么|指什么|什么意思|含义|内容")
+_LIST = re.compile(r"哪些|哪几|几种|几类|哪[一二三四五六七八九十两\d]+[个所项家条类种]|包括|分别|指谁|指哪|是谁|有哪|都有|名单|列举|是什么|指什么|什么意思|含义|内容")
 _COMPARE = re.compile(r"变化|区别|不同|相比|对比|新旧|修订前后|修改前后|改了什么|修改了什么|有何变化|差异|新版|旧版|老版")
 _FOLLOWUP = re.compile(r"^(那|那么|那它|它|其|该|这|此|还有|另外|然后)|[它其该此这]|呢[？?]?$")
-_QUANTITY = re.compile(r"[\d一二三四五六七八九十两百千]+(\.\d+)?\s*(万|千|百)?\s*(人次|人|个|所|项|家|名|%|％|年|次|元|亿|学时|课时|天|日|小时|周|月|岁|倍)|百分之")
+_QUANTITY = re.compile(r"[\d一二三四五六七八九十两百千]+(\.\d+)?\s*(万|千|百)?\s*(人次|人|个|所|项|家|名|%|％|年|次|元|亿|学时|课时|天|日|小时|周|月|岁|倍)|[百千万]分之")
+# "不低于多少" may be answered by a standard rather than a figure (不得低于…最低工资标准)
+_BOUND = re.compile(r"(不得|不|不应)(低于|少于|高于|超过)")
 _YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|年底|年起|[\d一二三四五六七八九十百两]+\s*(个)?(年|月|日|天|周|小时|学时|周岁|岁)|星期[一二三四五六日天]")
 _SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
 _COUNTED = re.compile(r"([一二三四五六七八九十两\d]+)\s*(?:个|项|大|类|条|种|所)")
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?|\n")
 _PUBLICITY = re.compile(r"[（(]\s*此件[^）)]{0,10}公开[^）)]{0,6}[）)]|公开(?:方式|属性)\s*[:：]\s*[^\s|｜]+")
-_PENALTY_ASKED = re.compile(r"罚|处分|法律责任|怎么处理|如何处理|怎样处理|后果|追究|吊销|没收|承担什么责任|什么责任")
+# a question about a penalty or a remedy (法院, 仲裁, 投诉) is answered by the 法律责任 chapter
+_PENALTY_ASKED = re.compile(r"罚|处分|法律责任|怎么处理|如何处理|怎样处理|后果|追究|吊销|没收|承担什么责任|什么责任"
+                            r"|法院|起诉|诉讼|告他|告它|去告|仲裁|投诉|举报|赔偿|维权")
 _PENALTY = re.compile(r"罚款|处分|吊销|没收|责令|追究.{0,8}责任|刑事责任|警告")
 # The next piece of a sentence qualifies the previous one (an exception, a condition, a remedy).
 _QUALIFIER = re.compile(r"^(但|但是|没有|不足|违法所得不足|除|其中|条件不具备|情节严重|逾期|拒不)")
@@ -61,7 +65,8 @@ MIN_SENTENCE = 0.25      # a sentence sharing less of the question does not answ
 OOV_COVERAGE = 0.6       # …when the question also uses words the knowledge base never does (医保, 分数线)
 MIN_DENSE = 0.45         # a best clause this dissimilar is no support at all
 WHOLE_ARTICLE = 200      # characters: a law article this short is answered whole (its 款 complete each other)
-NEAR_DENSE = 0.78        # …and one this similar is about the documents, though it words it its own way
+NEAR_DENSE = 0.78        # …and one this similar is about the documents, though it words it its own way,
+NEAR_COVERAGE = 0.15     # so it needs less of its wording in the clause (新员工试用期老板最长能定多久)
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -339,7 +344,8 @@ class Answerer:
     # -- who does what -----------------------------------------------------
     def _unit_tasks(self, q: str, qn: str, context: str) -> Answer | None:
         found = unit_db.find_units(qn)
-        if not found or _WHO.search(qn) or not (_TASKS.search(qn) or re.search(r"做什么|干什么|哪些", qn)):
+        asks_who = _WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn))     # 州财政局作为责任单位承担哪些工作
+        if not found or asks_who or not (_TASKS.search(qn) or re.search(r"做什么|干什么|哪些", qn)):
             return None
         tasks = {}
         for name in found:
@@ -444,10 +450,12 @@ class Answerer:
             return None      # one word ("学校") is too little to name a heading
         scope = self._scope_doc(context)
         best, best_cover = None, 0.0
-        # parents folded like the question's tokens, so a token test skips a parent before scoring it
-        folded = self.snap.memo("folded_parents", lambda: {p: fold(p) for _, p, _ in self._sibling_groups()})
-        for doc_id, parent, children in self._sibling_groups():
-            if (scope is not None and doc_id != scope.doc_id) or not any(t in folded[parent] for t in topic):
+        groups = self._sibling_groups()
+        # only headings holding the start of one of the question's words can cover it
+        starts = self.snap.memo("heading_bigrams", lambda: _bigram_index([fold(p) for _, p, _ in groups]))
+        for i in sorted({i for t in topic for i in starts.get(t[:2], ())}):
+            doc_id, parent, children = groups[i]
+            if scope is not None and doc_id != scope.doc_id:
                 continue
             cover = self._overlap(topic, parent)
             if cover > best_cover:
@@ -665,13 +673,24 @@ class Answerer:
         if best.dense is not None and best.dense < MIN_DENSE:
             return True
         titles = self.snap.memo("title_keys", lambda: {k for d in self.snap.documents.values() for k in title_keys(d)})
-        unknown = [t for t in q_tokens if fold(t) not in corpus and t not in titles
-                   and not any(s in corpus for s in synonyms(t))]
-        near = max((h.dense for h in hits if h.dense is not None), default=0.0) >= NEAR_DENSE
-        return coverage < (OOV_COVERAGE if unknown and not near else MIN_COVERAGE)
+        vocabulary = self.snap.doc_freq         # a dictionary test first: scanning the corpus text is slow at scale
+        unknown = [t for t in q_tokens if t not in vocabulary and fold(t) not in corpus and t not in titles
+                   and not any(s in vocabulary or s in corpus for s in synonyms(t))]
+        if max((h.dense for h in hits if h.dense is not None), default=0.0) >= NEAR_DENSE:
+            return coverage < NEAR_COVERAGE
+        return coverage < (OOV_COVERAGE if unknown else MIN_COVERAGE)
 
 
 # -- text helpers ---------------------------------------------------------------
+def _bigram_index(texts: list[str]) -> dict[str, set[int]]:
+    """Character bigram -> indexes of the texts holding it."""
+    index: dict[str, set[int]] = {}
+    for i, text in enumerate(texts):
+        for j in range(len(text) - 1):
+            index.setdefault(text[j:j + 2], set()).add(i)
+    return index
+
+
 def _question_parts(qn: str) -> list[str]:
     """The questions in a message that asks several ("…几个人？…有要求吗？"); one part when it asks one."""
     parts = [p.strip() for p in re.split(r"[？?]", qn) if p.strip()]
@@ -682,6 +701,8 @@ def _question_parts(qn: str) -> list[str]:
 
 def _asked_unit(qn: str) -> str:
     """The unit a number question asks for: 多少人次 -> 人次, 比例 -> %, "" when unspecified."""
+    if re.search(r"人数(是|有)?多少|多少人数", qn):
+        return "人"             # 招生人数是多少: a count of people
     m = re.search(r"(?:多少|几)\s*(万|千|亿)?\s*(?:个(?=人|月|小时|学时|课时|星期))?\s*"
                   r"(人次|人|个|所|项|家|名|元|钱|年|天|日|学时|课时|小时|次|周|月|岁|倍)", qn)
     if m:
@@ -691,7 +712,7 @@ def _asked_unit(qn: str) -> str:
 
 def _has_quantity(sentence: str, unit: str) -> bool:
     if not unit:
-        return bool(_QUANTITY.search(sentence) or re.search(r"\d", sentence))
+        return bool(_QUANTITY.search(sentence) or re.search(r"\d", sentence) or _BOUND.search(sentence))
     if unit == "%":
         return bool(re.search(r"\d\s*[%％]|百分之", sentence))
     unit = {"天": "[天日]", "日": "[天日]", "岁": "周?岁"}.get(unit, unit)

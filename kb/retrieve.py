@@ -239,6 +239,17 @@ def asks_about_old_version(question: str, doc: Document) -> bool:
     return any(c in q for c in _OLD_VERSION_CUES) or (year and year in q)
 
 
+def top_indexes(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indexes of the n highest scores, best first, ties in index order: a partial sort, since a
+    full sort of every clause's score is the costliest step of a keyword search at scale."""
+    if len(scores) <= n:
+        return np.argsort(-scores, kind="stable")
+    threshold = scores[np.argpartition(-scores, n - 1)[:n]].min()
+    above = np.flatnonzero(scores > threshold)
+    top = np.concatenate([above, np.flatnonzero(scores == threshold)[:n - len(above)]])
+    return top[np.lexsort((top, -scores[top]))]
+
+
 def finest(q_tokens: list[str]) -> set[str]:
     """Search-mode tokens overlap (职业技能培训 and 职业, 技能, 培训): keep the finest, so a text
     is not preferred for repeating the question's exact compound."""
@@ -252,11 +263,19 @@ def idf(snap: Snapshot, token: str) -> float:
     return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
 
 
+def weight(snap: Snapshot, token: str) -> float:
+    """A question word's idf; an everyday word the documents never use weighs what the documents'
+    own words for it weigh (老板 as much as 用人单位, common in labour law), not as a rare word."""
+    if token not in snap.doc_freq and (doc_words := synonyms(token)):
+        return max(idf(snap, w) for w in doc_words)
+    return idf(snap, token)
+
+
 def coverage(snap: Snapshot, q_tokens: list[str], text: str) -> float:
     """Idf-weighted share of the question's tokens found in `text` (an everyday word counts as
     found when the documents' word for it is: 上班 ~ 工作)."""
     key = re.sub(r"[\"'\s]", "", fold(text))
-    weights = {t: idf(snap, t) for t in finest(q_tokens)}
+    weights = {t: weight(snap, t) for t in finest(q_tokens)}
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in key or any(s in key for s in synonyms(t))) / total if total else 0.0
 
@@ -287,6 +306,11 @@ def phrase_share(question: str, text: str) -> float:
 def _query_vector(question: str):
     """One answer may search several times (all clauses, then clauses with 责任单位): embed once."""
     return embed([question])[0]
+
+
+def forget_query_vectors() -> None:
+    """Drop the remembered question vectors (benchmarks time the embedding of new questions)."""
+    _query_vector.cache_clear()
 
 
 class Retriever:
@@ -320,7 +344,7 @@ class Retriever:
         scores = snap.keyword_scores(tokens(question))
         if extra := synonym_tokens(question):
             scores = scores + SYNONYM_WEIGHT * snap.keyword_scores(extra)
-        top = list(np.argsort(-scores, kind="stable")[:n])
+        top = list(top_indexes(scores, n))
         for doc_id in named:
             own = clauses_of(snap).get(doc_id, np.empty(0, dtype=np.int64))
             top += [i for i in own[np.argsort(-scores[own], kind="stable")[:n]] if i not in top]

@@ -19,11 +19,13 @@ STOPWORDS = frozenset("""
 如何 多少 几 几个 谁 吗 呢 吧 啊 呀 么 请问 请 问 一下 一些 一个 这个 那个 这 那 其 它 他 她 我 我们 你 你们
 天起 定义 意思 含义 解释 概念 开始 提到 提及 用来 用于 干什么 这项 那项 一样 分成 一天 孩子 哪里 在哪
 做到 为什么 为何 是否 能否 可否 有没有 要不要 叫 名字 名称 列出 全部 所有 一下子 归 管 指 上要 那块 这块 相比 对比 变化 区别 不同 修订 修改 年版 版本 新版 旧版 新旧 前后 内容 具体 主要 关于 什么样 负责 单位 任务 工作 规定 提出 包括 哪几个 哪几 几项 多大 何时 时候
+算不算 不算 是不是 能不能 可不可以 会不会 用不用 需不需要 该不该 行不行 有没有用
 什么时候 应当 应该 可以 需要 进行 开展 实施 推进 推动 做 做好 干 干啥 啥 咋 呢 之 中 上 下 里 个 项 条 款
 """.split())
 _PUNCT = re.compile(r"^[\W_]+$")
 _QUOTES = re.compile(r"[\"'“”‘’「」『』]")
 # 几年, 多少天, 哪一天, 多久, 最长: the asking, not the topic.
+_ASKING = re.compile(r"多大|多少|多久|哪|几|什么|怎么")
 _QUESTION_WORD = re.compile(r"^(几|多少|哪|多久|多长|多大|多高|最长|最多|最少|最短|最高|最低)")
 
 
@@ -74,7 +76,8 @@ def places(text: str) -> list[str]:
     """Place names in a question (jieba's ns tag), e.g. 昆明市; used to notice questions about
     places the documents never mention."""
     return [p.word for p in _pos().lcut(fold(text))
-            if p.flag == "ns" and len(p.word) >= 2 and p.word not in STOPWORDS]
+            if p.flag == "ns" and len(p.word) >= 2 and p.word not in STOPWORDS
+            and not _ASKING.search(p.word)]      # 中多大 (…经费中多大比例) is no place
 
 
 def _segments(text: str) -> list[str]:
