@@ -54,7 +54,7 @@ _PUBLICITY = re.compile(r"[（(]\s*此件[^）)]{0,10}公开[^）)]{0,6}[）)]|�
 # a question about a penalty or a remedy (法院, 仲裁, 投诉) is answered by the 法律责任 chapter
 _PENALTY_ASKED = re.compile(r"罚|处分|法律责任|怎么处理|如何处理|怎样处理|后果|追究|吊销|没收|承担什么责任|什么责任"
                             r"|法院|起诉|诉讼|告他|告它|去告|仲裁|投诉|举报|赔偿|维权")
-_PENALTY = re.compile(r"罚款|处分|吊销|没收|责令|追究.{0,8}责任|刑事责任|警告")
+_PENALTY = re.compile(r"罚款|处分|吊销|没收|责令|追究.{0,8}责任|刑事责任|警告|提起诉讼|申请仲裁|赔偿|投诉|举报")
 # The next piece of a sentence qualifies the previous one (an exception, a condition, a remedy).
 _QUALIFIER = re.compile(r"^(但|但是|没有|不足|违法所得不足|除|其中|条件不具备|情节严重|逾期|拒不)")
 _ENUMERATOR = re.compile(r"([一二三四五六七八九十])是")

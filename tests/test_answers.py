@@ -138,3 +138,9 @@ def test_reingest_of_unchanged_files_does_no_work(plan_kb):
     assert report.added == [] and report.clauses == 0 and report.unchanged == [PLAN_ID]
     assert plan_kb.snapshot().generation == before
     assert plan_kb.check() == []
+
+
+def test_a_unit_named_as_责任单位_gets_its_tasks(plan_kb):
+    ans = plan_kb.ask("州财政局作为责任单位承担了实施方案中的哪些工作？")
+    assert ans.kind == "unit_tasks"
+    assert [c.clause_id for c in ans.citations] == ["二（一）1", "二（一）2", "二（五）", "二（七）1（2）", "三（二）"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from kb.retrieve import phrase_share
+import numpy as np
+
+from kb.retrieve import phrase_share, top_indexes
+from kb.textnorm import to_halfwidth
 from kb.tokenize import synonym_tokens
 
 
@@ -17,6 +20,18 @@ def test_phrase_share_counts_verbatim_runs_only():
     assert phrase_share("负责职业教育工作的统筹规划", "国务院教育行政部门负责职业教育工作的统筹规划、综合协调") == 1.0
     assert phrase_share("统筹安排", "统筹规划") == 0.0          # a shared run of two characters is no phrase
     assert 0.4 < phrase_share("职业教育工作的定义", "发展职业教育工作") < 0.7
+
+
+def test_top_indexes_is_a_stable_top_n():
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        scores = rng.integers(0, 4, size=int(rng.integers(1, 200))).astype(float)   # many ties
+        n = int(rng.integers(1, 60))
+        assert list(top_indexes(scores, n)) == list(np.argsort(-scores, kind="stable")[:n])
+
+
+def test_full_width_letters_and_digits_only_are_folded():
+    assert to_halfwidth("３３７７５２２ＡＢｃ（一）！，") == "3377522ABc（一）！，"
 
 
 def test_everyday_words_reach_the_law_words():
@@ -103,3 +118,24 @@ def test_the_unanswerable_part_of_a_message_is_said_to_be_unanswered(multi_kb):
 def test_a_figure_the_law_leaves_to_others_is_not_invented(multi_kb):
     ans = multi_kb.ask("劳动法规定带薪年休假每年能休几天？")
     assert ans.abstained
+
+
+def test_a_remedy_question_gets_the_legal_responsibility_chapter(multi_kb):
+    ans = multi_kb.ask("求职时被用人单位就业歧视，可以去法院告吗？")
+    assert first(ans) == ("就业促进法(2015-04-24)", "第八章第六十二条")
+    assert "人民法院提起诉讼" in ans.answer
+
+
+def test_how_many_kinds_is_answered_with_the_kinds(multi_kb):
+    ans = multi_kb.ask("大学的学位分几种？")
+    assert all(k in ans.answer for k in ("学士", "硕士", "博士"))
+
+
+def test_a_bound_named_by_a_standard_answers_how_low(multi_kb):
+    ans = multi_kb.ask("在青岛，职校学生顶岗实习的报酬最低不能低于多少？")
+    assert first(ans)[0] == "青岛市职业教育条例(2015-09-24)"
+    assert "最低工资标准" in ans.answer
+
+
+def test_a_head_count_the_documents_do_not_give_is_not_invented(multi_kb):
+    assert multi_kb.ask("2023年楚雄州中职学校招生人数是多少？").abstained
