@@ -154,6 +154,13 @@ class Answerer:
         return qn
 
     # -- helpers -----------------------------------------------------------
+    def _search(self, question: str, **kwargs) -> list[ScoredClause]:
+        # the snapshot this answer reads from, even when an ingest publishes a new one meanwhile
+        return self.kb.retriever.search(question, snap=self.snap, **kwargs)
+
+    def _topic(self, question: str) -> str:
+        return self.kb.retriever.topic(question, self.snap)
+
     def _cite(self, clause: Clause, score: float, highlight: str = "") -> int:
         for n, c in enumerate(self._cited, 1):
             if c.clause.uid == clause.uid:
@@ -283,7 +290,7 @@ class Answerer:
     def _about_document(self, qn: str, cue: re.Pattern) -> bool:
         """Asked of the document itself ("这份方案的文号"), not of a topic inside it
         ("生均经费标准由谁制定")."""
-        rest = cue.sub(" ", self.kb.retriever.topic(qn))
+        rest = cue.sub(" ", self._topic(qn))
         rest = re.sub(r"这份|这个|该|本|此|文件|方案|通知|办法|条例|规定|法律|政策|印发|发布|制定|出台|职教|省级|哪个|单位", " ", rest)
         for place in self.snap.memo("places", lambda: {doc_place(d) for d in self.snap.documents.values()} - {""}):
             rest = rest.replace(place, " ")
@@ -349,7 +356,7 @@ class Answerer:
             return None
         tasks = {}
         for name in found:
-            canonical, clauses = self.kb.unit_tasks(name)
+            canonical, clauses = self.kb.unit_tasks(name, self.snap)
             tasks[canonical] = clauses
         if not any(tasks.values()):
             return None
@@ -404,7 +411,7 @@ class Answerer:
         if not entities or _WHO.search(qn) or not (_MENTION.search(qn) or _TASKS.search(qn)):
             return None
         name = entities[0]
-        clauses = self.kb.mention_tasks(name)
+        clauses = self.kb.mention_tasks(name, self.snap)
         if not clauses:
             return None
         lines = []
@@ -418,14 +425,14 @@ class Answerer:
         if not _WHO.search(qn):
             return None
         clauses = self.snap.clauses
-        with_units = self.kb.retriever.search(context, k=5, where=lambda i: bool(clauses[i].units))
-        overall = {h.clause.uid for h in self.kb.retriever.search(context, k=3)}
+        with_units = self._search(context, k=5, where=lambda i: bool(clauses[i].units))
+        overall = {h.clause.uid for h in self._search(context, k=3)}
         if not with_units or with_units[0].clause.uid not in overall:
             return None      # the best matches have no 责任单位 list (a law article names its own bodies)
         best = with_units[0]
         # The task must be the one asked about; otherwise the answer lies in a clause without a
         # 责任单位 list (a law article, say) and the extractive answer handles it.
-        topic = _WHO.sub(" ", self.kb.retriever.topic(context))
+        topic = _WHO.sub(" ", self._topic(context))
         for name in [topic[a:b] for a, b, _ in unit_db.matches(topic)]:
             topic = topic.replace(name, " ")     # "…有州发改委吗": the units are the answer, not the topic
         topic = [t for t in tokens(topic) if len(t) > 1]
@@ -445,7 +452,7 @@ class Answerer:
     def _heading_list(self, q: str, qn: str, context: str) -> Answer | None:
         if not _LIST.search(qn) or _NUMBER.search(qn) or _WHEN.search(qn):
             return None
-        topic = [t for t in tokens(_LIST.sub(" ", self.kb.retriever.topic(context))) if len(t) > 1]
+        topic = [t for t in tokens(_LIST.sub(" ", self._topic(context))) if len(t) > 1]
         if len(finest(topic)) < 2:
             return None      # one word ("学校") is too little to name a heading
         scope = self._scope_doc(context)
@@ -506,7 +513,7 @@ class Answerer:
             return None
         topic = re.sub(r"(19|20)\d\d\s*年?(版|修订|修正)?", "", _COMPARE.sub("", context))
         clauses = self.snap.clauses
-        candidates = [self.kb.retriever.search(topic, k=5, where=lambda i, d=v.doc_id: clauses[i].doc_id == d)
+        candidates = [self._search(topic, k=5, where=lambda i, d=v.doc_id: clauses[i].doc_id == d)
                       for v in versions]
         if not all(candidates):
             return None
@@ -526,7 +533,7 @@ class Answerer:
 
     # -- everything else: extractive -----------------------------------------
     def _extractive(self, q: str, qn: str, context: str) -> Answer:
-        hits = self.kb.retriever.search(context, k=5)
+        hits = self._search(context, k=5)
         named = {d for d, s in document_scope(context, self.snap).items() if s >= 1.0}
         if any(h.clause.doc_id in named for h in hits):
             hits = [h for h in hits if h.clause.doc_id in named]     # the document the question names answers it
@@ -537,7 +544,7 @@ class Answerer:
         unit = _asked_unit(qn)
         wants_time = bool(_WHEN.search(qn))
         wants_list = bool(_LIST.search(qn))
-        q_tokens = tokens(self.kb.retriever.topic(context))
+        q_tokens = tokens(self._topic(context))
         all_tokens = tokens(context)
         best_clause = hits[0].clause
         if wants_list and not (wants_number or wants_time):

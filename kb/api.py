@@ -113,22 +113,22 @@ class KnowledgeBase:
                     seen.setdefault(m)
         return list(seen)
 
-    def unit_tasks(self, name: str) -> tuple[str, list[Clause]]:
+    def unit_tasks(self, name: str, snap: Snapshot | None = None) -> tuple[str, list[Clause]]:
         """Every clause a unit is responsible for, in document order (groups such as 10县市人民政府
         count for their members). Raises InputError for an unknown unit."""
         canonical = unit_db.canonical(name)
         if not canonical:
             raise InputError(f"未找到单位“{name}”")
-        return canonical, self._clauses_naming("units", unit_db.covering(canonical))
+        return canonical, self._clauses_naming("units", unit_db.covering(canonical), snap)
 
-    def mention_tasks(self, name: str) -> list[Clause]:
+    def mention_tasks(self, name: str, snap: Snapshot | None = None) -> list[Clause]:
         """Clauses whose text names a school or body (not responsibility)."""
-        return self._clauses_naming("mentions", [unit_db.canonical(name) or name])
+        return self._clauses_naming("mentions", [unit_db.canonical(name) or name], snap)
 
-    def _clauses_naming(self, field: str, names) -> list[Clause]:
+    def _clauses_naming(self, field: str, names, snap: Snapshot | None) -> list[Clause]:
         """First parts of the clauses whose `field` (units or mentions) holds one of the names, in
         document order; looked up in an index built once per snapshot."""
-        snap = self.snapshot()
+        snap = snap or self.snapshot()
 
         def build() -> dict[str, list[int]]:
             index: dict[str, list[int]] = {}

@@ -323,10 +323,10 @@ class Retriever:
         hits = self.store.query_vectors(_query_vector(question), n + 20)
         return [(index_of[vid], sim) for vid, sim in hits if vid in index_of][:n]
 
-    def topic(self, question: str) -> str:
+    def topic(self, question: str, snap: Snapshot | None = None) -> str:
         """The question without the words that only pick a document (its title, a version year):
         those select the document through scoping and would otherwise pull title-like clauses."""
-        snap = self.snapshot()
+        snap = snap or self.snapshot()
         q = number_key(question)
         scope = document_scope(question, snap)
         for doc_id in scope:
@@ -382,14 +382,15 @@ class Retriever:
         return factor
 
     def search(self, question: str, mode: str = "hybrid", k: int = 10,
-               where: Callable[[int], bool] | None = None) -> list[ScoredClause]:
-        """Clause-level results, best first. `where` keeps only clause indexes it accepts."""
+               where: Callable[[int], bool] | None = None, snap: Snapshot | None = None) -> list[ScoredClause]:
+        """Clause-level results, best first. `where` keeps only clause indexes it accepts (indexes
+        into `snap`, the snapshot an answer is built from; the current one by default)."""
         if mode not in ("hybrid", "dense", "keyword"):
             raise ValueError(f"unknown retrieval mode {mode!r}")
-        snap = self.snapshot()
+        snap = snap or self.snapshot()
         if not snap.clauses:
             return []
-        topic = self.topic(question)
+        topic = self.topic(question, snap)
         scope = document_scope(question, snap)
         named = frozenset(d for d, s in scope.items() if s >= 1.0)
         dense = self.dense(snap, question) if mode in ("hybrid", "dense") else []

@@ -385,3 +385,13 @@ def test_kill_9_mid_ingest_keeps_previous_state(moment, killed, plan_kb, before,
     assert kb.check() == []
     after = kb.ask("上海市教师的工资待遇如何保障？")
     assert not after.abstained and after.citations[0].doc_id == Path(SUBSET[0]).stem, after.answer
+
+
+def test_an_answer_reads_one_snapshot_while_another_is_published(plan_kb, multi_kb, monkeypatch):
+    from kb.answer import Answerer
+    answerer = Answerer(plan_kb)                       # reads the plan's snapshot …
+    # … while an ingest publishes a snapshot with 30 more documents
+    monkeypatch.setattr(plan_kb.retriever, "snapshot", multi_kb.snapshot)
+    for question in ("国防教育由哪个部门主管？", "州财政局负责哪些任务？", "职教高考改革由哪些单位负责？"):
+        ans = answerer.answer(question, [])
+        assert all(c.doc_id in answerer.snap.documents for c in ans.citations), question
