@@ -302,7 +302,7 @@ def phrase_share(question: str, text: str) -> float:
     return covered / len(q) if q else 0.0
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def _query_vector(question: str):
     """One answer may search several times (all clauses, then clauses with 责任单位): embed once."""
     return embed([question])[0]
