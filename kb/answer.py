@@ -661,9 +661,10 @@ class Answerer:
     def _foreign(self, question: str) -> bool:
         """The question names a place, a year or a figure the documents never mention
         (大理州, 2030年, 500元): whatever the documents say is not about it."""
-        corpus = self.snap.corpus_text
-        return (any(fold(p) not in corpus for p in places(question))
-                or any(n not in corpus for n in re.findall(r"\d{2,}", to_halfwidth(question))))
+        def unknown(word: str) -> bool:   # the token vocabulary first: the corpus text is built lazily
+            return word not in self.snap.doc_freq and word not in self.snap.corpus_text
+        return (any(unknown(fold(p)) for p in places(question))
+                or any(unknown(n) for n in re.findall(r"\d{2,}", to_halfwidth(question))))
 
     def _unsupported(self, question: str, hits: list[ScoredClause]) -> bool:
         """No support: too little of the question in the best clause (more required when the
