@@ -30,7 +30,7 @@ _META = {
     "published_date": re.compile(r"发布日期|发布时间|公开日期|什么时候发布|何时发布|哪天发布|什么时候公开|上网"),
     "issuer": re.compile(r"(发布|印发|发文|制定)(机构|机关|单位|部门)|(哪个|什么|哪一?个?|哪家)(单位|部门|机关|机构)(发布|印发|制定|出台|发的)|谁(印发|发布|发的|制定|出台)|由谁印发"),
     "addressees": re.compile(r"印发给|发给哪些|下发给|主送"),
-    "effective": re.compile(r"(什么时候|何时|哪天|哪一天|几时|从哪天|自何时)(开始|起)?(施行|生效|实施)|施行(日期|时间)|生效(日期|时间)"),
+    "effective": re.compile(r"(什么时候|啥时候|何时|哪天|哪一天|几时|从哪天|自何时)(开始|起)?(施行|生效|实施)|施行(日期|时间)|生效(日期|时间)"),
     "implements": re.compile(r"(贯彻|落实|依据|根据|实施)[^，。]*(哪个|什么|哪份|哪一个)[^，。]*(文件|方案|通知)|(依据|根据|落实|贯彻)的[^，。]*(文件|方案|通知)|上位文件|省级文件|省级方案|哪个省|省里"),
     "title": re.compile(r"标题|文件名称|全称|文件名|叫什么|(哪个|什么|哪份|哪一个)(方案|文件)"),
     "publicity": re.compile(r"是否公开|公开吗|公开发布吗|能否公开|能不能公开|可以公开|公开属性|公开方式|是不是公开|公不公开"),
@@ -50,6 +50,8 @@ _YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|年底|年起|[\d一二三四�
 _SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
 _COUNTED = re.compile(r"([一二三四五六七八九十两\d]+)\s*(?:个|项|大|类|条|种|所)")
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?|\n")
+_EFFECTIVE = re.compile(r"自\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日起施行")
+_ASKED_ATTRIBUTE = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是多少|是什么|是啥|在哪里|在哪儿|在哪|有多少|多少钱)")
 _PUBLICITY = re.compile(r"[（(]\s*此件[^）)]{0,10}公开[^）)]{0,6}[）)]|公开(?:方式|属性)\s*[:：]\s*[^\s|｜]+")
 # a question about a penalty or a remedy (法院, 仲裁, 投诉) is answered by the 法律责任 chapter
 _PENALTY_ASKED = re.compile(r"罚|处分|法律责任|怎么处理|如何处理|怎样处理|后果|追究|吊销|没收|承担什么责任|什么责任"
@@ -219,15 +221,19 @@ class Answerer:
 
     # -- document facts ----------------------------------------------------
     def _meta(self, q: str, qn: str, context: str) -> Answer | None:
+        facts: list[Answer] = []          # every fact asked (文号是多少？哪天发布的？)
         for field, cue in _META.items():
             if not cue.search(qn):
                 continue
             # a law's history is asked of the law the question names (劳动法修改过几次)
             if self._names_document(context) if field == "history" else self._about_document(qn, cue):
                 answer = self._document_fact(q, field, self._scope_doc(context) or self._default_doc)
-                if answer is not None:
-                    return answer
-        return None
+                if answer is not None and all(answer.answer != f.answer for f in facts):
+                    facts.append(answer)
+        if not facts:
+            return None
+        facts[-1].answer = "\n".join(f.answer for f in facts)     # the last holds every citation
+        return facts[-1]
 
     def _document_fact(self, q: str, field: str, doc: Document) -> Answer | None:
         if field == "history":
@@ -266,6 +272,14 @@ class Answerer:
         elif field == "effective" and doc.dates.get("施行"):
             value = _cn_date(doc.dates["施行"])
             text = f"《{doc.title}》自{value}起施行"
+        elif field == "effective":         # stated in the closing article only (本办法自…起施行)
+            clause = next((c for c in reversed(self.snap.clauses) if c.doc_id == doc.doc_id
+                           and _EFFECTIVE.search(c.text)), None)
+            if clause is None:
+                return None
+            value = _EFFECTIVE.search(clause.text)[0]
+            n = self._cite(clause, 1.0, _sentence_with(clause.text, value))
+            return self._result(q, f"《{doc.title}》：{value}[{n}]。", "meta")
         elif field == "addressees":
             notice = self._first_clause(doc.doc_id, lambda c: c.clause_id == "印发通知")
             line = next((ln for ln in (notice.text.split("\n") if notice else []) if ln.endswith(("：", ":"))), "")
@@ -290,7 +304,9 @@ class Answerer:
     def _about_document(self, qn: str, cue: re.Pattern) -> bool:
         """Asked of the document itself ("这份方案的文号"), not of a topic inside it
         ("生均经费标准由谁制定")."""
-        rest = cue.sub(" ", self._topic(qn))
+        rest = self._topic(qn)
+        for other in (cue, *_META.values()):       # every fact asked is about the document (文号？哪天发布？)
+            rest = other.sub(" ", rest)
         rest = re.sub(r"这份|这个|该|本|此|文件|方案|通知|办法|条例|规定|法律|政策|印发|发布|制定|出台|职教|省级|哪个|单位", " ", rest)
         for place in self.snap.memo("places", lambda: {doc_place(d) for d in self.snap.documents.values()} - {""}):
             rest = rest.replace(place, " ")
@@ -352,7 +368,8 @@ class Answerer:
     def _unit_tasks(self, q: str, qn: str, context: str) -> Answer | None:
         found = unit_db.find_units(qn)
         asks_who = _WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn))     # 州财政局作为责任单位承担哪些工作
-        if not found or asks_who or not (_TASKS.search(qn) or re.search(r"做什么|干什么|哪些", qn)):
+        # 楚雄医专有哪些任务 / 楚雄医专做哪些: tasks; 楚雄医专开设了哪些专业: not tasks
+        if not found or asks_who or not (_TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)?[？?。]?$", qn)):
             return None
         tasks = {}
         for name in found:
@@ -605,6 +622,10 @@ class Answerer:
             return self._abstain(q, "文件中没有给出这一数字。")
         if wants_time and not wants_number and not _YEARISH.search(sentence):
             return self._abstain(q, "文件中没有给出这一时间。")
+        asked_years = set(re.findall(r"((?:19|20)\d\d)\s*年", to_halfwidth(qn)))
+        stated_years = set(re.findall(r"(?:19|20)\d\d", to_halfwidth(sentence)))
+        if (wants_number or wants_time) and asked_years and stated_years and not asked_years & stated_years:
+            return self._abstain(q, "文件中没有给出这一年的数字。")   # 2023年完成了多少 vs 从2024年起每年…
         if wants_number:
             sentence = _with_next_figure(sentence, hit.clause.text, lambda s: _has_quantity(s, unit)
                                          and self._overlap(q_tokens, s) >= MIN_SENTENCE)
@@ -660,11 +681,16 @@ class Answerer:
 
     def _foreign(self, question: str) -> bool:
         """The question names a place, a year or a figure the documents never mention
-        (大理州, 2030年, 500元): whatever the documents say is not about it."""
+        (大理州, 2030年, 500元), or asks for a thing they never name: whatever the documents say
+        is not about it."""
         def unknown(word: str) -> bool:   # the token vocabulary first: the corpus text is built lazily
             return word not in self.snap.doc_freq and word not in self.snap.corpus_text
+        asked = _ASKED_ATTRIBUTE.search(question)
+        attribute = (tokens(asked[1]) or [""])[-1] if asked else ""
         return (any(unknown(fold(p)) for p in places(question))
-                or any(unknown(n) for n in re.findall(r"\d{2,}", to_halfwidth(question))))
+                or any(unknown(n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
+                # the thing asked for is a word the documents never use (招生电话是多少, 地址在哪里)
+                or (len(attribute) > 1 and unknown(attribute) and not synonyms(attribute)))
 
     def _unsupported(self, question: str, hits: list[ScoredClause]) -> bool:
         """No support: too little of the question in the best clause (more required when the

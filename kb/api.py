@@ -193,6 +193,8 @@ class KnowledgeBase:
         """Index files and directories. Unchanged files cost nothing; files gone from a scanned
         directory are removed. Atomic: a crash leaves the previous state answering."""
         from ingest.pipeline import PIPELINE_VERSION, keyword_text, parse_document
+        from kb.retrieve import title_keys
+        from kb.tokenize import add_words
         started = time.perf_counter()
         report = IngestReport()
         files, dirs = _collect(paths)
@@ -204,6 +206,7 @@ class KnowledgeBase:
             for c, v, t in zip(snap.clauses, snap.vector_ids, snap.tokens):
                 rows.setdefault(c.doc_id, []).append((c, v, t))
             seen_ids = set()
+            parsed: dict[str, list[Clause]] = {}
             for n, path in enumerate(files, 1):
                 if progress:
                     progress(n - 1, len(files), f"读取 {path.name}")
@@ -221,8 +224,14 @@ class KnowledgeBase:
                     continue
                 doc.source = str(path)
                 documents[doc_id] = doc
-                rows[doc_id] = [(c, vector_id(c, doc.title), tokens(keyword_text(c, doc.title))) for c in clauses]
+                parsed[doc_id] = clauses
                 report.added.append(doc_id)
+            # every title is a word before any clause is tokenised, so a fresh ingest stores the
+            # same tokens as a re-ingest in a process that opened the knowledge base first
+            add_words(k for d in documents.values() for k in title_keys(d))
+            for doc_id, clauses in parsed.items():
+                title = documents[doc_id].title
+                rows[doc_id] = [(c, vector_id(c, title), tokens(keyword_text(c, title))) for c in clauses]
             for doc_id, doc in list(documents.items()):
                 source = Path(doc.source)
                 if doc_id not in seen_ids and any(source.is_relative_to(d) for d in dirs) and not source.exists():

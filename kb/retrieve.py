@@ -266,9 +266,21 @@ def idf(snap: Snapshot, token: str) -> float:
 def weight(snap: Snapshot, token: str) -> float:
     """A question word's idf; an everyday word the documents never use weighs what the documents'
     own words for it weigh (老板 as much as 用人单位, common in labour law), not as a rare word."""
-    if token not in snap.doc_freq and (doc_words := synonyms(token)):
-        return max(idf(snap, w) for w in doc_words)
+    if token not in snap.doc_freq:
+        if doc_words := synonyms(token):
+            return max(idf(snap, w) for w in doc_words)
+        # a word the documents never use says nothing about which clause answers: it weighs as a
+        # word of 1 clause in 200 (chat words 村里/好多/这边 must not outweigh the question's topic)
+        return _idf_of_share(len(snap.clauses), UNSEEN_SHARE)
     return idf(snap, token)
+
+
+UNSEEN_SHARE = 0.005
+
+
+def _idf_of_share(n: int, share: float) -> float:
+    df = max(1.0, share * n)
+    return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
 
 
 def coverage(snap: Snapshot, q_tokens: list[str], text: str) -> float:

@@ -144,3 +144,20 @@ def test_a_unit_named_as_责任单位_gets_its_tasks(plan_kb):
     ans = plan_kb.ask("州财政局作为责任单位承担了实施方案中的哪些工作？")
     assert ans.kind == "unit_tasks"
     assert [c.clause_id for c in ans.citations] == ["二（一）1", "二（一）2", "二（五）", "二（七）1（2）", "三（二）"]
+
+
+def test_two_document_facts_in_one_question_are_both_given(plan_kb):
+    ans = plan_kb.ask("这个方案的文号是多少？哪天发布的？")
+    assert "楚政办通〔2024〕30号" in ans.answer and "2024年6月14日" in ans.answer
+
+
+@pytest.mark.parametrize("question", [
+    "武定乡村振兴学院的招生电话是多少？",              # the documents never name a 电话
+    "楚雄州2023年全州职业技能培训实际完成了多少人次？",   # they state targets from 2024 on
+])
+def test_abstains_when_the_thing_or_year_asked_is_not_in_the_documents(plan_kb, question):
+    assert plan_kb.ask(question).abstained
+
+
+def test_a_school_named_with_哪些_and_no_task_word_is_not_a_task_list(plan_kb):
+    assert plan_kb.ask("楚雄医专开设了哪些专业？").kind != "unit_tasks"

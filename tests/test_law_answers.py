@@ -139,3 +139,8 @@ def test_a_bound_named_by_a_standard_answers_how_low(multi_kb):
 
 def test_a_head_count_the_documents_do_not_give_is_not_invented(multi_kb):
     assert multi_kb.ask("2023年楚雄州中职学校招生人数是多少？").abstained
+
+
+def test_an_effective_date_stated_only_in_the_closing_article(multi_kb):
+    ans = multi_kb.ask("浙江省实施教师法办法是啥时候开始施行的？")
+    assert "1997年9月10日" in ans.answer
