@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from kb import units as unit_db
-from kb.retrieve import (article_number, bare, citing_articles, coverage, doc_place, document_scope, finest,
-                         home_document, superseded, title_keys,
+from kb.retrieve import (article_number, bare, citing_articles, clauses_of, coverage, doc_place, document_scope, finest,
+                         home_document, named_documents, superseded, title_keys,
                          version_date)
 from kb.schema import Answer, Citation, Clause, Document, InputError, ScoredClause
 from kb.textnorm import cn_to_int, fold, t2s, to_halfwidth
@@ -133,8 +133,7 @@ class Answerer:
             context = self._with_context(part, history + parts[:i])
             if not self._names_document(part):
                 context = named + context       # a later part asks about the law an earlier part named
-            named = named or "".join(f"《{self.snap.documents[d].title}》" for d, s in
-                                     document_scope(part, self.snap).items() if s >= 1.0)
+            named = named or "".join(f"《{self.snap.documents[d].title}》" for d in named_documents(part, self.snap))
             before = len(self._cited)
             sub = self._structured(q, part, context) or self._extractive(q, part, context)
             if sub.abstained:
@@ -216,8 +215,11 @@ class Answerer:
         text = _strip_number(self._whole_text(clause))
         return text if len(text) <= WHOLE_ARTICLE else ""
 
+    def _doc_clauses(self, doc_id: str) -> list[Clause]:
+        return [self.snap.clauses[i] for i in clauses_of(self.snap).get(doc_id, ())]
+
     def _first_clause(self, doc_id: str, predicate) -> Clause | None:
-        return next((c for c in self.snap.clauses if c.doc_id == doc_id and predicate(c)), None)
+        return next((c for c in self._doc_clauses(doc_id) if predicate(c)), None)
 
     # -- document facts ----------------------------------------------------
     def _meta(self, q: str, qn: str, context: str) -> Answer | None:
@@ -245,12 +247,12 @@ class Answerer:
             n = self._cite(header, 1.0, header.text.strip())
             return self._result(q, f"《{doc.title}》：" + "；".join(lines) + f"[{n}]。", "meta")
         if field == "publicity":
-            for clause in (c for c in self.snap.clauses if c.doc_id == doc.doc_id):
-                m = _PUBLICITY.search(clause.text)
-                if m:
-                    n = self._cite(clause, 1.0, m[0])
-                    return self._result(q, f"《{doc.title}》：{m[0].strip('（）()')}[{n}]。", "meta")
-            return None
+            clause = self._first_clause(doc.doc_id, lambda c: _PUBLICITY.search(c.text))
+            if clause is None:
+                return None
+            value = _PUBLICITY.search(clause.text)[0]
+            n = self._cite(clause, 1.0, value)
+            return self._result(q, f"《{doc.title}》：{value.strip('（）()')}[{n}]。", "meta")
         if field == "doc_number" and doc.doc_number:
             value = doc.doc_number
             text = f"《{doc.title}》的文号是{value}"
@@ -273,8 +275,7 @@ class Answerer:
             value = _cn_date(doc.dates["施行"])
             text = f"《{doc.title}》自{value}起施行"
         elif field == "effective":         # stated in the closing article only (本办法自…起施行)
-            clause = next((c for c in reversed(self.snap.clauses) if c.doc_id == doc.doc_id
-                           and _EFFECTIVE.search(c.text)), None)
+            clause = next((c for c in reversed(self._doc_clauses(doc.doc_id)) if _EFFECTIVE.search(c.text)), None)
             if clause is None:
                 return None
             value = _EFFECTIVE.search(clause.text)[0]
@@ -299,7 +300,7 @@ class Answerer:
         return self._result(q, f"{text}[{n}]。", "meta")
 
     def _names_document(self, qn: str) -> bool:
-        return any(s >= 1.0 for s in document_scope(qn, self.snap).values())
+        return bool(named_documents(qn, self.snap))
 
     def _about_document(self, qn: str, cue: re.Pattern) -> bool:
         """Asked of the document itself ("这份方案的文号"), not of a topic inside it
@@ -551,7 +552,7 @@ class Answerer:
     # -- everything else: extractive -----------------------------------------
     def _extractive(self, q: str, qn: str, context: str) -> Answer:
         hits = self._search(context, k=5)
-        named = {d for d, s in document_scope(context, self.snap).items() if s >= 1.0}
+        named = named_documents(context, self.snap)
         if any(h.clause.doc_id in named for h in hits):
             hits = [h for h in hits if h.clause.doc_id in named]     # the document the question names answers it
         if not hits or self._unsupported(context, hits):
@@ -627,8 +628,9 @@ class Answerer:
         if (wants_number or wants_time) and asked_years and stated_years and not asked_years & stated_years:
             return self._abstain(q, "文件中没有给出这一年的数字。")   # 2023年完成了多少 vs 从2024年起每年…
         if wants_number:
-            sentence = _with_next_figure(sentence, hit.clause.text, lambda s: _has_quantity(s, unit)
-                                         and self._overlap(q_tokens, s) >= MIN_SENTENCE)
+            # a second figure for the same thing (按百分之一点五提取；…可以按照百分之二点五提取)
+            sentence = _with_following(sentence, hit.clause.text, lambda s: _has_quantity(s, unit)
+                                       and self._overlap(q_tokens, s) >= MIN_SENTENCE)
         sentence = self._short_article(hit.clause) or _with_continuation(
             _with_next_if_short(_with_items(sentence, hit.clause.text), hit.clause.text), hit.clause.text)
         text = _display_sentence(sentence)
@@ -683,21 +685,23 @@ class Answerer:
         """The question names a place, a year or a figure the documents never mention
         (大理州, 2030年, 500元), or asks for a thing they never name: whatever the documents say
         is not about it."""
-        def unknown(word: str) -> bool:   # the token vocabulary first: the corpus text is built lazily
-            return word not in self.snap.doc_freq and word not in self.snap.corpus_text
         asked = _ASKED_ATTRIBUTE.search(question)
         attribute = (tokens(asked[1]) or [""])[-1] if asked else ""
-        return (any(unknown(fold(p)) for p in places(question))
-                or any(unknown(n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
+        return (any(self._never_used(fold(p)) for p in places(question))
+                or any(self._never_used(n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
                 # the thing asked for is a word the documents never use (招生电话是多少, 地址在哪里)
-                or (len(attribute) > 1 and unknown(attribute) and not synonyms(attribute)))
+                or (len(attribute) > 1 and self._never_used(attribute) and not synonyms(attribute)))
+
+    def _never_used(self, word: str) -> bool:
+        """No document uses the word: the token vocabulary first (the corpus text is built lazily
+        and scanning it is slow at scale), then the text itself."""
+        return word not in self.snap.doc_freq and word not in self.snap.corpus_text
 
     def _unsupported(self, question: str, hits: list[ScoredClause]) -> bool:
         """No support: too little of the question in the best clause (more required when the
         question uses words the documents never do, unless its meaning is close to a clause's),
         or a best clause far from the question."""
         best = hits[0]
-        corpus = self.snap.corpus_text
         q_tokens = [t for t in tokens(question) if len(t) > 1 or t.isdigit()]
         if not q_tokens:
             return True
@@ -706,12 +710,11 @@ class Answerer:
         coverage = self._overlap(q_tokens, evidence)
         if best.dense is not None and best.dense < MIN_DENSE:
             return True
-        titles = self.snap.memo("title_keys", lambda: {k for d in self.snap.documents.values() for k in title_keys(d)})
-        vocabulary = self.snap.doc_freq         # a dictionary test first: scanning the corpus text is slow at scale
-        unknown = [t for t in q_tokens if t not in vocabulary and fold(t) not in corpus and t not in titles
-                   and not any(s in vocabulary or s in corpus for s in synonyms(t))]
         if max((h.dense for h in hits if h.dense is not None), default=0.0) >= NEAR_DENSE:
             return coverage < NEAR_COVERAGE
+        titles = self.snap.memo("title_keys", lambda: {k for d in self.snap.documents.values() for k in title_keys(d)})
+        unknown = any(self._never_used(fold(t)) and t not in titles and all(self._never_used(s) for s in synonyms(t))
+                      for t in q_tokens)
         return coverage < (OOV_COVERAGE if unknown else MIN_COVERAGE)
 
 
@@ -795,17 +798,19 @@ def _with_items(sentence: str, text: str, limit: int = 400) -> str:
     return sentence.rstrip() + (rest[:limit] + ("…" if len(rest) > limit else "") if rest else "")
 
 
-def _with_continuation(piece: str, text: str) -> str:
-    """A piece cut at "；" whose next piece qualifies it (…罚款；违法所得不足一万元的…, 入学；条件
-    不具备的地区…可以推迟到七周岁) is answered with both."""
+def _with_following(piece: str, text: str, belongs) -> str:
+    """A piece cut at "；" followed, in text, by a piece that `belongs` with it: both."""
     start = text.find(piece.strip())
     if start < 0 or not piece.rstrip().endswith(("；", ";")):
         return piece
-    rest = text[start + len(piece.strip()):]
-    following = _SENTENCE.match(rest.lstrip())
-    if following and _QUALIFIER.match(following[0]):
-        return piece.rstrip() + following[0].strip()
-    return piece
+    following = _SENTENCE.match(text[start + len(piece.strip()):].lstrip())
+    return piece.rstrip() + following[0].strip() if following and belongs(following[0]) else piece
+
+
+def _with_continuation(piece: str, text: str) -> str:
+    """A piece whose next piece qualifies it (…罚款；违法所得不足一万元的…, 入学；条件不具备的地区
+    …可以推迟到七周岁) is answered with both."""
+    return _with_following(piece, text, _QUALIFIER.match)
 
 
 def _lead_with(sentence: str, text: str, limit: int = WHOLE_ARTICLE) -> str:
@@ -818,16 +823,6 @@ def _lead_with(sentence: str, text: str, limit: int = WHOLE_ARTICLE) -> str:
             break
         lead += s
     return lead if sentence.strip() in lead else sentence
-
-
-def _with_next_figure(piece: str, text: str, answers) -> str:
-    """A figure cut at "；" whose next piece gives a second figure for the same thing (按百分之一点五
-    提取；…可以按照百分之二点五提取) is answered with both."""
-    start = text.find(piece.strip())
-    if start < 0 or not piece.rstrip().endswith(("；", ";")):
-        return piece
-    following = _SENTENCE.match(text[start + len(piece.strip()):].lstrip())
-    return piece.rstrip() + following[0].strip() if following and answers(following[0]) else piece
 
 
 def _with_next_if_short(sentence: str, text: str, short: int = 15) -> str:

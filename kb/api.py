@@ -152,12 +152,11 @@ class KnowledgeBase:
     def references(self, clause: Clause) -> list[Clause]:
         """Articles a clause refers to: 依照本法第二十四条 (same document) or
         《中华人民共和国职业教育法》第三十条 (another document, when it is held)."""
-        from kb.retrieve import document_scope
+        from kb.retrieve import named_documents
         found: list[Clause] = []
         for m in _ARTICLE_REF.finditer(clause.text):
             if m["title"]:
-                scope = document_scope(m["title"], self.snapshot())
-                doc_ids = [d for d, s in scope.items() if s >= 1.0]
+                doc_ids = named_documents(m["title"], self.snapshot())
             else:
                 doc_ids = [clause.doc_id]
             for doc_id in doc_ids[:1]:

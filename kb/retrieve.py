@@ -201,6 +201,11 @@ def document_scope(question: str, snap: Snapshot) -> dict[str, float]:
     return cache[question]
 
 
+def named_documents(question: str, snap: Snapshot) -> tuple[str, ...]:
+    """The documents the question names by title or 文号 (not only by place or kind), in scope order."""
+    return tuple(d for d, s in document_scope(question, snap).items() if s >= 1.0)
+
+
 def _document_scope(question: str, snap: Snapshot) -> dict[str, float]:
     index = snap.memo("scope_index", lambda: _ScopeIndex.build(snap.documents))
     q = fold(question)
@@ -350,7 +355,7 @@ class Retriever:
         return q if q.strip() else fold(question)
 
     def keyword(self, snap: Snapshot, question: str, n: int = CANDIDATES,
-                named: frozenset[str] = frozenset()) -> list[tuple[int, float]]:
+                named: tuple[str, ...] = ()) -> list[tuple[int, float]]:
         """BM25 top n, plus the top n of each document in `named` (a document the question names
         must compete even when other documents repeat the topic's words more often)."""
         scores = snap.keyword_scores(tokens(question))
@@ -404,7 +409,7 @@ class Retriever:
             return []
         topic = self.topic(question, snap)
         scope = document_scope(question, snap)
-        named = frozenset(d for d, s in scope.items() if s >= 1.0)
+        named = named_documents(question, snap)
         dense = self.dense(snap, question) if mode in ("hybrid", "dense") else []
         keyword = self.keyword(snap, topic, named=named) if mode in ("hybrid", "keyword") else []
         fused: dict[int, ScoredClause] = {}
