@@ -38,7 +38,7 @@ def cmd_ingest(args) -> int:
     bar.close()
     docs = len(kb.documents())
     print(f"文档 {docs} 篇（新增或更新 {len(report.added)}，未变 {len(report.unchanged)}，删除 {len(report.removed)}）；"
-          f"条款 {len(kb.clauses())} 条，本次向量化 {report.clauses} 条；用时 {report.seconds:.1f} 秒")
+          f"条款 {len(kb.clauses())} 条，本次向量化 {report.clauses} 条；用时 {report.seconds:.2f} 秒")
     for name, reason in report.rejected.items():
         print(f"未导入 {name}：{reason}", file=sys.stderr)
     return 1 if report.rejected and not (report.added or report.unchanged) else 0
