@@ -120,7 +120,7 @@ def run_ours(items: list[dict], kb, log=print) -> tuple[list[dict], dict, dict]:
     for i, it in enumerate(items, 1):
         t0 = time.perf_counter()
         try:
-            a = kb.ask(it["question"]).to_dict()
+            a = kb.ask(it["question"], it.get("history")).to_dict()   # follow-ups carry their chat
         except Exception as e:          # a crash is a wrong answer, reported, never fatal
             a = {"question": it["question"], "answer": "", "abstained": False, "responsible_units": [],
                  "citations": [], "error": f"{type(e).__name__}: {e}"}
