@@ -394,4 +394,4 @@ def test_an_answer_reads_one_snapshot_while_another_is_published(plan_kb, multi_
     monkeypatch.setattr(plan_kb.retriever, "snapshot", multi_kb.snapshot)
     for question in ("国防教育由哪个部门主管？", "州财政局负责哪些任务？", "职教高考改革由哪些单位负责？"):
         ans = answerer.answer(question, [])
-        assert all(c.doc_id in answerer.snap.documents for c in ans.citations), question
+        assert all(c.doc_id in answerer.ctx.snap.documents for c in ans.citations), question

@@ -1,0 +1,161 @@
+"""Everything else: the sentences of the best clauses that answer the question (extractive).
+
+Sentences of the top clauses are scored by how much of the question they hold, with credit for
+stating what is asked (a figure, a time, a list); a law article short enough is quoted whole.
+"""
+from __future__ import annotations
+
+import re
+
+from kb import units as unit_db
+from kb.answer import cues, policy
+from kb.answer.context import AnswerContext
+from kb.answer.policy import THRESHOLDS
+from kb.answer.question import Question, asked_unit
+from kb.answer.text import (display_sentence, enumeration, has_quantity, responsibility_sentence, sentences,
+                                with_continuation, with_following, with_items, with_next_if_short)
+from kb.retrieve import article_number, bare, citing_articles, named_documents, version_date
+from kb.schema import Answer, Clause, ScoredClause
+from kb.textnorm import fold, to_halfwidth
+from kb.tokenize import tokens
+
+_YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|年底|年起|[\d一二三四五六七八九十百两]+\s*(个)?(年|月|日|天|周|小时|学时|周岁|岁)|星期[一二三四五六日天]")
+_PENALTY = re.compile(r"罚款|处分|吊销|没收|责令|追究.{0,8}责任|刑事责任|警告|提起诉讼|申请仲裁|赔偿|投诉|举报")
+
+
+class FreeText:
+    name = "free_text"
+
+    def match(self, q: Question, ctx: AnswerContext) -> bool:
+        return True
+
+    def answer(self, q: Question, ctx: AnswerContext) -> Answer:
+        qn, context = q.normalized, q.context
+        hits = ctx.search(context, k=5)
+        named = named_documents(context, ctx.snap)
+        if any(h.clause.doc_id in named for h in hits):
+            hits = [h for h in hits if h.clause.doc_id in named]     # the document the question names answers it
+        if not hits or policy.unsupported(ctx, context, hits):
+            return ctx.abstain(q.text)
+        hits = _rule_or_penalty(ctx, qn, hits)
+        wants_number = bool(cues.NUMBER.search(qn))
+        unit = asked_unit(qn)
+        wants_time = bool(cues.WHEN.search(qn))
+        wants_list = bool(cues.LIST.search(qn))
+        q_tokens = tokens(ctx.topic(context))
+        all_tokens = tokens(context)
+        best_clause = hits[0].clause
+        if wants_list and not (wants_number or wants_time):
+            enum = enumeration(ctx.whole_text(best_clause))
+            if enum and ctx.names_clause(q_tokens, best_clause):
+                n = ctx.cite(best_clause, hits[0].score)
+                return ctx.result(q.text, f"{best_clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
+        scored = []
+        q_bare = bare(context)
+        named_bodies = unit_db.find_units(qn) + unit_db.find_entities(qn)
+        list_verb = next((v for v in ("包括", "分为", "包含", "分成") if v in qn), "") if wants_list else ""
+        # 哪几种招生: a sentence listing several kinds of 招生 (跨县域招生、片区招生、分专业招生)
+        kind_asked = re.search(r"哪(?:几|些)[种类个项所家条]?([\u4e00-\u9fa5]{2,4}?)(?:[？?，,。]|$)", qn)
+        for rank, hit in enumerate(hits[:3]):
+            prior = (1.0, 0.7, 0.5)[rank]
+            # the question quotes this clause's heading ("工作目标是什么"): its sentences answer it
+            named_heading = 0.3 if len(bare(hit.clause.title)) >= 4 and bare(hit.clause.title) in q_bare else 0.0
+            found = sentences(hit.clause.text)
+            # an article's first full sentence names its subject (高等学校实行教师职务制度。…教师职务设助教、…)
+            subject = found[0] if (found and found[0].endswith("。")
+                                   and article_number(hit.clause.clause_id) is not None) else ""
+            for s in found:
+                if responsibility_sentence(s):
+                    continue     # the 责任单位 list answers who-questions only
+                # the clause's heading is context for each of its sentences (一、工作目标 › 坚持以…)
+                framed = f"{hit.clause.title} {s}"
+                fit = 0.7 * ctx.overlap(q_tokens, framed) + 0.3 * ctx.overlap(q_tokens, f"{subject} {framed}")
+                score = prior * (0.4 + named_heading + fit + 0.1 * ctx.overlap(all_tokens, framed))
+                if list_verb and list_verb in s:
+                    score += 0.2      # "…包括哪些" is answered by the sentence saying what it 包括
+                if named_bodies and set(named_bodies) & set(unit_db.scan(s, query=False)):
+                    score += 0.3      # the sentence names the school or unit the question asks about
+                if wants_list:
+                    score += 0.1 * min(s.count("、"), 3)   # a list question is answered by a sentence that lists
+                    if kind_asked and len(re.findall(rf"{kind_asked[1]}[、，,和及]", s)) >= 1 and s.count(kind_asked[1]) >= 2:
+                        score += 0.3
+                if wants_number and has_quantity(s, unit):
+                    score += 0.35
+                if wants_time and _YEARISH.search(s):
+                    score += 0.35
+                scored.append((score, rank, s, hit))
+        if not scored:
+            return ctx.abstain(q.text)
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        if wants_number or wants_time:
+            # the best-matching sentence that actually states a figure or a time
+            top = scored[0][0]
+            scored = [x for x in scored if x[0] >= 0.5 * top and ctx.overlap(q_tokens, x[2]) >= THRESHOLDS.min_sentence and (
+                (wants_number and has_quantity(x[2], unit)) or (wants_time and _YEARISH.search(x[2])))] or scored
+        score, _, sentence, hit = scored[0]
+        counted = re.search(r"多少([\u4e00-\u9fa5]{2,3})[？?。]?$", qn)     # 多少在校生: the count must be of 在校生
+        if wants_number and not unit and counted and fold(counted[1]) not in fold(hit.clause.text):
+            return ctx.abstain(q.text, "文件中没有给出这一数字。")
+        asked = re.split(r"[的，,？?]", qn.split("是谁")[0])[-1] if "是谁" in qn else ""
+        if asked and bare(asked) not in bare(sentence):      # 校长是谁: the sentence must name that 校长
+            return ctx.abstain(q.text, "文件中没有给出这一信息。")
+        if (wants_number and not has_quantity(sentence, unit)) and not (wants_time and _YEARISH.search(sentence)):
+            return ctx.abstain(q.text, "文件中没有给出这一数字。")
+        if wants_time and not wants_number and not _YEARISH.search(sentence):
+            return ctx.abstain(q.text, "文件中没有给出这一时间。")
+        asked_years = set(re.findall(r"((?:19|20)\d\d)\s*年", to_halfwidth(qn)))
+        stated_years = set(re.findall(r"(?:19|20)\d\d", to_halfwidth(sentence)))
+        if (wants_number or wants_time) and asked_years and stated_years and not asked_years & stated_years:
+            return ctx.abstain(q.text, "文件中没有给出这一年的数字。")   # 2023年完成了多少 vs 从2024年起每年…
+        if wants_number:
+            # a second figure for the same thing (按百分之一点五提取；…可以按照百分之二点五提取)
+            sentence = with_following(sentence, hit.clause.text, lambda s: has_quantity(s, unit)
+                                      and ctx.overlap(q_tokens, s) >= THRESHOLDS.min_sentence)
+        sentence = ctx.short_article(hit.clause) or with_continuation(
+            with_next_if_short(with_items(sentence, hit.clause.text), hit.clause.text), hit.clause.text)
+        text = display_sentence(sentence)
+        n = ctx.cite(hit.clause, hit.score, sentence.strip())
+        answer = f"{text}[{n}]"
+        kind = "number" if (wants_number or wants_time) else ("list" if wants_list else "general")
+        # A second clause, when it answers nearly as well, completes the picture.
+        for score2, _, sentence2, hit2 in scored[1:]:
+            if hit2.clause.uid != hit.clause.uid and score2 >= 0.9 * score and kind == "general":
+                n2 = ctx.cite(hit2.clause, hit2.score, sentence2.strip())
+                answer += f"{display_sentence(sentence2)}[{n2}]"
+                break
+        old = ctx.superseded()
+        doc = ctx.snap.documents[hit.clause.doc_id]
+        if hit.clause.doc_id in old:
+            current = ctx.snap.documents[old[hit.clause.doc_id]]
+            answer += f"（出自{version_date(doc)[:4]}年版本；现行版本为{version_date(current)[:4]}年版）"
+        elif hit.clause.doc_id in old.values():
+            answer += f"（依据现行版本：{version_date(doc)[:4]}年版《{doc.title}》）"
+        return ctx.result(q.text, answer, kind)
+
+
+def _rule_or_penalty(ctx: AnswerContext, qn: str, hits: list[ScoredClause]) -> list[ScoredClause]:
+    """A question about the consequence of breaking a rule is answered by the article that
+    cites the rule's article and sets the penalty (违反本法第五十条规定的…罚款); any other
+    question by the rule itself rather than a penalty article that repeats its words."""
+    best = hits[0]
+    snap = ctx.snap
+    if cues.PENALTY_ASKED.search(qn):
+        if _PENALTY.search(best.clause.text) or (number := article_number(best.clause.clause_id)) is None:
+            return hits
+        citing = [ScoredClause(snap.clauses[i], best.score)
+                  for i in citing_articles(snap).get((best.clause.doc_id, number), [])
+                  if _PENALTY.search(snap.clauses[i].text)]
+        # else a penalty article of the same law that the search found too ("违反本法规定…")
+        citing = citing or [h for h in hits[1:] if h.clause.doc_id == best.clause.doc_id
+                            and _in_penalty_chapter(h.clause) and _PENALTY.search(h.clause.text)]
+        return citing[:1] + [h for h in hits if h not in citing[:1]]
+    if _in_penalty_chapter(best.clause):
+        rules = [h for h in hits[1:3] if h.clause.doc_id == best.clause.doc_id
+                 and not _in_penalty_chapter(h.clause) and h.score >= 0.6 * best.score]
+        if rules:
+            return [rules[0]] + [h for h in hits if h is not rules[0]]
+    return hits
+
+
+def _in_penalty_chapter(clause: Clause) -> bool:
+    return any("法律责任" in part or "罚则" in part for part in clause.path)

@@ -1,0 +1,75 @@
+"""Lists that are headings ("三个基础工程有哪些"), and every clause that names a term
+("工作专班在哪些任务里提到")."""
+from __future__ import annotations
+
+import re
+
+from kb.answer import cues
+from kb.answer.context import AnswerContext
+from kb.answer.question import Question
+from kb.answer.text import bigram_index, sentence_with, strip_number
+from kb.retrieve import finest
+from kb.schema import Answer
+from kb.textnorm import fold
+from kb.tokenize import tokens
+
+_MAX_ITEMS = 12          # a law chapter's articles are not a list of named items
+
+
+class HeadingList:
+    name = "heading_list"
+
+    def match(self, q: Question, ctx: AnswerContext) -> bool:
+        qn = q.normalized
+        return bool(cues.LIST.search(qn)) and not cues.NUMBER.search(qn) and not cues.WHEN.search(qn)
+
+    def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
+        topic = [t for t in tokens(cues.LIST.sub(" ", ctx.topic(q.context))) if len(t) > 1]
+        if len(finest(topic)) < 2:
+            return None      # one word ("学校") is too little to name a heading
+        scope = ctx.scope_doc(q.context)
+        best, best_cover = None, 0.0
+        groups = ctx.sibling_groups()
+        # only headings holding the start of one of the question's words can cover it
+        starts = ctx.snap.memo("heading_bigrams", lambda: bigram_index([fold(p) for _, p, _ in groups]))
+        for i in sorted({i for t in topic for i in starts.get(t[:2], ())}):
+            doc_id, parent, children = groups[i]
+            if scope is not None and doc_id != scope.doc_id:
+                continue
+            cover = ctx.overlap(topic, parent)
+            if cover > best_cover:
+                best, best_cover = (doc_id, parent, children), cover
+        if best is None or best_cover < 0.8:
+            return None
+        _, parent, children = best
+        if len(children) > _MAX_ITEMS or not all(strip_number(label) for label, _ in children):
+            return None
+        parts = []
+        for label, clause in children:
+            n = ctx.cite(clause, 1.0)
+            parts.append(f"{strip_number(label)}[{n}]")
+        return ctx.result(q.text, f"{strip_number(parent)}包括{len(children)}项：" + "；".join(parts) + "。", "list")
+
+
+class TermMentions:
+    name = "term_mentions"
+
+    def match(self, q: Question, ctx: AnswerContext) -> bool:
+        return bool(cues.TERM_MENTION.match(q.normalized))
+
+    def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
+        m = cues.TERM_MENTION.match(q.normalized)
+        term = fold(re.sub(r"^(方案|文件)(中|里)?", "", m[1]))
+        scope = ctx.scope_doc(q.context)
+        snap = ctx.snap
+        folded = snap.memo("folded_first_parts", lambda: [(c, fold(c.text)) for c in ctx.kb._first_parts(snap.clauses)])
+        clauses = [c for c, text in folded if term in text and c.clause_id != "文件信息"
+                   and (scope is None or c.doc_id == scope.doc_id)]
+        if not clauses or len(term) < 2:
+            return None
+        lines = []
+        for i, c in enumerate(clauses, 1):
+            sentence = sentence_with(c.text, term)
+            n = ctx.cite(c, 1.0, sentence)
+            lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{sentence}[{n}]")
+        return ctx.result(q.text, f"提到“{m[1]}”的条款共{len(clauses)}处：\n" + "\n".join(lines), "mention")

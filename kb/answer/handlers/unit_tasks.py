@@ -1,0 +1,58 @@
+"""What a unit must do: every task whose 责任单位 list names it (or a group it belongs to)."""
+from __future__ import annotations
+
+import re
+
+from kb import units as unit_db
+from kb.answer import cues
+from kb.answer.context import AnswerContext
+from kb.answer.question import Question
+from kb.answer.text import responsibility_sentence
+from kb.schema import Answer, Clause
+
+
+class UnitTasks:
+    name = "unit_tasks"
+
+    def match(self, q: Question, ctx: AnswerContext) -> bool:
+        qn = q.normalized
+        asks_who = cues.WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn))     # 州财政局作为责任单位承担哪些工作
+        # 楚雄医专有哪些任务 / 楚雄医专做哪些: tasks; 楚雄医专开设了哪些专业: not tasks
+        return bool(unit_db.find_units(qn)) and not asks_who and bool(
+            cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)?[？?。]?$", qn))
+
+    def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
+        qn = q.normalized
+        tasks = {}
+        for name in unit_db.find_units(qn):
+            canonical, clauses = ctx.kb.unit_tasks(name, ctx.snap)
+            tasks[canonical] = clauses
+        if not any(tasks.values()):
+            return None
+        if len(tasks) > 1 and re.search(r"共同|都|同时|一起|联合", qn):
+            shared = set.intersection(*({c.uid for c in cs} for cs in tasks.values()))
+            clauses = [c for c in next(iter(tasks.values())) if c.uid in shared]
+            head = f"{'、'.join(tasks)}共同作为责任单位的任务共{len(clauses)}项：\n"
+            return ctx.result(q.text, head + task_lines(ctx, clauses), "unit_tasks")
+        parts = []
+        for canonical, clauses in tasks.items():
+            via_group = [g for g in unit_db.covering(canonical) if g != canonical]
+            note = f"（含以“{'、'.join(via_group)}”名义列出的任务）" if any(
+                set(via_group) & set(c.units) for c in clauses) else ""
+            parts.append(f"{canonical}作为责任单位的任务共{len(clauses)}项{note}：\n" + task_lines(ctx, clauses))
+        return ctx.result(q.text, "\n".join(parts) + lead_note(qn, tasks.values()), "unit_tasks")
+
+
+def task_lines(ctx: AnswerContext, clauses: list[Clause]) -> str:
+    lines = []
+    for i, c in enumerate(clauses, 1):
+        n = ctx.cite(c, 1.0, responsibility_sentence(c.text))
+        lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）[{n}]")
+    return "\n".join(lines)
+
+
+def lead_note(qn: str, clause_lists, listed: str = "列为责任单位的全部任务") -> str:
+    """Asked for the lead unit of a document that does not name one: say so."""
+    if "牵头" in qn and not any(c.lead_units for cs in clause_lists for c in cs):
+        return f"\n（文件未区分牵头单位和配合单位，以上为{listed}。）"
+    return ""

@@ -1,0 +1,71 @@
+"""When to refuse: the one support and abstention policy, and the thresholds it uses.
+
+The knowledge base abstains when it holds no support for the question: the question names a
+place, a year or a figure the documents never mention, the best clause covers too little of the
+question's key terms, or the best clause is far from the question in meaning.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.answer import cues
+from kb.answer.context import AnswerContext
+from kb.retrieve import title_keys
+from kb.schema import ScoredClause
+from kb.textnorm import fold, to_halfwidth
+from kb.tokenize import places, synonyms, tokens
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Support thresholds, calibrated on eval/gold (answerable vs out-of-scope questions)."""
+    min_coverage: float = 0.3    # share of the question's key terms (idf-weighted) the best clause must hold
+    min_sentence: float = 0.25   # a sentence sharing less of the question does not answer it
+    oov_coverage: float = 0.6    # …when the question also uses words the knowledge base never does (医保, 分数线)
+    min_dense: float = 0.45      # a best clause this dissimilar is no support at all
+    near_dense: float = 0.78     # …and one this similar is about the documents, though it words it its own way,
+    near_coverage: float = 0.15  # so it needs less of its wording in the clause (新员工试用期老板最长能定多久)
+
+
+THRESHOLDS = Thresholds()
+
+
+def foreign(ctx: AnswerContext, question: str) -> bool:
+    """The question names a place, a year or a figure the documents never mention
+    (大理州, 2030年, 500元), or asks for a thing they never name: whatever the documents say
+    is not about it."""
+    asked = cues.ASKED_ATTRIBUTE.search(question)
+    attribute = (tokens(asked[1]) or [""])[-1] if asked else ""
+    return (any(never_used(ctx, fold(p)) for p in places(question))
+            or any(never_used(ctx, n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
+            # the thing asked for is a word the documents never use (招生电话是多少, 地址在哪里)
+            or (len(attribute) > 1 and never_used(ctx, attribute) and not synonyms(attribute)))
+
+
+def never_used(ctx: AnswerContext, word: str) -> bool:
+    """No document uses the word: the token vocabulary first (the corpus text is built lazily
+    and scanning it is slow at scale), then the text itself."""
+    return word not in ctx.snap.doc_freq and word not in ctx.snap.corpus_text
+
+
+def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause], t: Thresholds = THRESHOLDS) -> bool:
+    """No support: too little of the question in the best clause (more required when the
+    question uses words the documents never do, unless its meaning is close to a clause's),
+    or a best clause far from the question."""
+    best = hits[0]
+    q_tokens = [tok for tok in tokens(question) if len(tok) > 1 or tok.isdigit()]
+    if not q_tokens:
+        return True
+    snap = ctx.snap
+    doc = snap.documents[best.clause.doc_id]
+    evidence = f"{doc.doc_id} {doc.title} {' '.join(doc.dates.values())} {' '.join(best.clause.path)} {best.clause.text}"
+    coverage = ctx.overlap(q_tokens, evidence)
+    if best.dense is not None and best.dense < t.min_dense:
+        return True
+    if max((h.dense for h in hits if h.dense is not None), default=0.0) >= t.near_dense:
+        return coverage < t.near_coverage
+    titles = snap.memo("title_keys", lambda: {k for d in snap.documents.values() for k in title_keys(d)})
+    unknown = any(never_used(ctx, fold(tok)) and tok not in titles and all(never_used(ctx, s) for s in synonyms(tok))
+                  for tok in q_tokens)
+    return coverage < (t.oov_coverage if unknown else t.min_coverage)

@@ -1,0 +1,82 @@
+"""How a question travels: checked and parsed once, then offered to the handlers in order; the
+first that matches and answers wins, and free text answers the rest. A message asking several
+things is answered part by part."""
+from __future__ import annotations
+
+from kb.answer import policy
+from kb.answer.context import AnswerContext
+from kb.answer.handlers.document_facts import DocumentFacts
+from kb.answer.handlers.free_text import FreeText
+from kb.answer.handlers.headings import HeadingList, TermMentions
+from kb.answer.handlers.mentions import EntityMentions, SchoolList
+from kb.answer.handlers.slogans import Slogans
+from kb.answer.handlers.unit_tasks import UnitTasks
+from kb.answer.handlers.versions import Versions
+from kb.answer.handlers.who import Who
+from kb.answer.question import Question, check_question, parse, question_parts, with_context
+from kb.retrieve import named_documents
+from kb.schema import Answer
+
+# The structured handlers, in the order they are tried. Each answers from facts extracted at
+# ingest (document facts, headings, 责任单位, mentions) or declines with None.
+HANDLERS = (DocumentFacts(), Slogans(), UnitTasks(), SchoolList(), EntityMentions(), Who(), Versions(),
+            HeadingList(), TermMentions())
+FREE_TEXT = FreeText()
+
+
+def route(q: Question, ctx: AnswerContext) -> Answer | None:
+    """The first structured handler that matches and answers, None when none does."""
+    for handler in HANDLERS:
+        if handler.match(q, ctx):
+            answer = handler.answer(q, ctx)
+            if answer is not None:
+                return answer
+    return None
+
+
+class Answerer:
+    def __init__(self, kb):
+        self.kb = kb
+        self.ctx = AnswerContext(kb)
+
+    def answer(self, question: str, history: list[str]) -> Answer:
+        text = check_question(question, self.kb.settings.max_question_chars)
+        ctx = self.ctx
+        if not ctx.snap.clauses:
+            return ctx.abstain(text, "知识库中还没有文档，请先导入文件。")
+        q = parse(text, history)
+        if policy.foreign(ctx, q.normalized):
+            return ctx.abstain(text)
+        answer = route(q, ctx)
+        if answer is not None:
+            return answer
+        parts = question_parts(q.normalized)
+        if len(parts) > 1:
+            return self._compound(text, parts, history)
+        return FREE_TEXT.answer(q, ctx)
+
+    def _compound(self, text: str, parts: list[str], history: list[str]) -> Answer:
+        """Two questions in one ("董事会最少几个人？对董事的教学经验有要求吗？"): each part is
+        answered in turn, a later part in the context of the earlier ones; the citations are
+        numbered across the parts. Parts the documents do not answer are said to be unanswered."""
+        ctx = self.ctx
+        texts, unanswered, units, kinds = [], [], [], []
+        named = ""
+        for i, part in enumerate(parts):
+            context = with_context(part, history + parts[:i])
+            if not ctx.names_document(part):
+                context = named + context       # a later part asks about the law an earlier part named
+            named = named or "".join(f"《{ctx.snap.documents[d].title}》" for d in named_documents(part, ctx.snap))
+            before = len(ctx.cited)
+            sub_q = Question(text, part, context)
+            sub = route(sub_q, ctx) or FREE_TEXT.answer(sub_q, ctx)
+            if sub.abstained:
+                unanswered.append(part)
+            elif len(ctx.cited) > before or sub.answer not in texts:
+                texts.append(sub.answer)
+                units += [u for u in sub.responsible_units if u not in units]
+                kinds.append(sub.kind)
+        if not texts:
+            return ctx.abstain(text)
+        text_out = "\n".join(texts) + "".join(f"\n关于“{p}”，文件中没有相关规定。" for p in unanswered)
+        return ctx.result(text, text_out, kinds[0], units)

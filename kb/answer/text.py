@@ -1,0 +1,141 @@
+"""Sentence-level helpers over clause text: split, pick, extend and display answering sentences.
+
+Pure functions of strings; nothing here knows about questions or the knowledge base.
+"""
+from __future__ import annotations
+
+import re
+
+from kb.textnorm import cn_to_int, fold
+
+SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?|\n")
+WHOLE_ARTICLE = 200      # characters: a law article this short is answered whole (its 款 complete each other)
+
+_QUANTITY = re.compile(r"[\d一二三四五六七八九十两百千]+(\.\d+)?\s*(万|千|百)?\s*(人次|人|个|所|项|家|名|%|％|年|次|元|亿|学时|课时|天|日|小时|周|月|岁|倍)|[百千万]分之")
+# "不低于多少" may be answered by a standard rather than a figure (不得低于…最低工资标准)
+_BOUND = re.compile(r"(不得|不|不应)(低于|少于|高于|超过)")
+# The next piece of a sentence qualifies the previous one (an exception, a condition, a remedy).
+_QUALIFIER = re.compile(r"^(但|但是|没有|不足|违法所得不足|除|其中|条件不具备|情节严重|逾期|拒不)")
+_ENUMERATOR = re.compile(r"([一二三四五六七八九十])是")
+_RESPONSIBILITY = re.compile(r"[（(]\s*(责任单位|牵头单位)[^）)]*[）)]?")
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in SENTENCE.findall(text) if s.strip() and len(s.strip()) > 1]
+
+
+def sentence_with(text: str, value: str) -> str:
+    key = fold(value)
+    return next((s.strip() for s in sentences(text) if key in fold(s)), "")
+
+
+def responsibility_sentence(text: str) -> str:
+    """The （责任单位：…） list of a clause, "" when it has none."""
+    m = _RESPONSIBILITY.search(text)
+    return m[0] if m else ""
+
+
+def has_quantity(sentence: str, unit: str) -> bool:
+    """The sentence states a figure (of the asked measure `unit`, when one is asked)."""
+    if not unit:
+        return bool(_QUANTITY.search(sentence) or re.search(r"\d", sentence) or _BOUND.search(sentence))
+    if unit == "%":
+        return bool(re.search(r"\d\s*[%％]|百分之", sentence))
+    unit = {"天": "[天日]", "日": "[天日]", "岁": "周?岁"}.get(unit, unit)
+    return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*个?\s*{unit}", sentence))
+
+
+def similarity(a: str, b: str) -> float:
+    """Share of character bigrams two texts have in common (Jaccard): the same provision in two
+    versions of a law is worded alike."""
+    grams = [{x[i:i + 2] for i in range(len(x) - 1)} for x in (fold(a), fold(b))]
+    union = grams[0] | grams[1]
+    return len(grams[0] & grams[1]) / len(union) if union else 0.0
+
+
+def bigram_index(texts: list[str]) -> dict[str, set[int]]:
+    """Character bigram -> indexes of the texts holding it."""
+    index: dict[str, set[int]] = {}
+    for i, text in enumerate(texts):
+        for j in range(len(text) - 1):
+            index.setdefault(text[j:j + 2], set()).add(i)
+    return index
+
+
+def cn_date(iso: str) -> str:
+    y, m, d = map(int, iso.split("-"))
+    return f"{y}年{m}月{d}日"
+
+
+def strip_number(label: str) -> str:
+    """Drop a leading heading or article number: "1.", "一、", "（二）", "第二条 "."""
+    return re.sub(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十百零\d]+条\s*)",
+                  "", label).strip()
+
+
+def with_items(sentence: str, text: str, limit: int = 400) -> str:
+    """A sentence that announces a list ("…下列基本条件：") is answered with the list after it."""
+    if not sentence.rstrip().endswith(("：", ":")):
+        return sentence
+    start = text.find(sentence.strip())
+    rest = text[start + len(sentence.strip()):].strip() if start >= 0 else ""
+    return sentence.rstrip() + (rest[:limit] + ("…" if len(rest) > limit else "") if rest else "")
+
+
+def with_following(piece: str, text: str, belongs) -> str:
+    """A piece cut at "；" followed, in text, by a piece that `belongs` with it: both."""
+    start = text.find(piece.strip())
+    if start < 0 or not piece.rstrip().endswith(("；", ";")):
+        return piece
+    following = SENTENCE.match(text[start + len(piece.strip()):].lstrip())
+    return piece.rstrip() + following[0].strip() if following and belongs(following[0]) else piece
+
+
+def with_continuation(piece: str, text: str) -> str:
+    """A piece whose next piece qualifies it (…罚款；违法所得不足一万元的…, 入学；条件不具备的地区
+    …可以推迟到七周岁) is answered with both."""
+    return with_following(piece, text, _QUALIFIER.match)
+
+
+def lead_with(sentence: str, text: str, limit: int = WHOLE_ARTICLE) -> str:
+    """The opening sentences of a long article up to `limit` characters when they include the
+    answering sentence (a comparison needs the provision's frame: 职业学校教育分为…。…由…实施), else
+    the sentence alone."""
+    lead = ""
+    for s in sentences(strip_number(text)):
+        if len(lead) + len(s) > limit:
+            break
+        lead += s
+    return lead if sentence.strip() in lead else sentence
+
+
+def with_next_if_short(sentence: str, text: str, short: int = 15) -> str:
+    """A heading-like sentence ("二是招生工作一体化。") is answered with the sentence after it."""
+    if len(strip_number(sentence.strip())) >= short:
+        return sentence
+    found = sentences(text)
+    for i, s in enumerate(found[:-1]):
+        if s.strip() == sentence.strip():
+            return sentence.strip() + found[i + 1].strip()
+    return sentence
+
+
+def display_sentence(sentence: str) -> str:
+    """The answering sentence, without a leading heading number, ending in 。"""
+    s = strip_number(sentence.strip())
+    s = re.sub(r"^[一二三四五六七八九十]是", "", s)
+    return s.rstrip("；;，,") + ("" if s.endswith(("。", "！", "？")) else "。")
+
+
+def enumeration(text: str) -> list[str]:
+    """一是…；二是…： the items of an enumerated clause, each up to its first sentence end."""
+    marks = list(_ENUMERATOR.finditer(text))
+    if len(marks) < 2 or cn_to_int(marks[0][1]) != 1:
+        return []
+    items = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        body = text[m.end():end]
+        first = re.split(r"[。；;]", body, maxsplit=1)[0]
+        items.append(f"{m[1]}是{first.strip('，, ')}")
+    return items
