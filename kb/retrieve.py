@@ -7,6 +7,7 @@ a law ranks below the current one unless the question asks about the old text.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from kb.embed import embed
 from kb.schema import Document, ScoredClause
 from kb.store import Snapshot, Store
 from kb.textnorm import cn_to_int, fold, to_halfwidth
-from kb.tokenize import synonym_tokens, synonyms, tokens
+from kb.tokenize import general_frequency, synonym_tokens, synonyms, tokens
 
 DENSE_WEIGHT = 0.3       # keyword evidence is the stronger signal (ARCHITECTURE.md); measured on eval/gold
 TITLE_BOOST = 1.0        # a clause whose own heading the question quotes
@@ -244,6 +245,20 @@ def asks_about_old_version(question: str, doc: Document) -> bool:
     return any(c in q for c in _OLD_VERSION_CUES) or (year and year in q)
 
 
+def topic_of(question: str, snap: Snapshot) -> str:
+    """The question without the words that only pick a document (its title, a version year):
+    those select the document through scoping and would otherwise pull title-like clauses."""
+    q = number_key(question)
+    scope = document_scope(question, snap)
+    for doc_id in scope:
+        doc = snap.documents[doc_id]
+        for key in sorted(title_keys(doc), key=len, reverse=True) + [_kind_word(doc.kind)]:
+            if len(key) >= 2:
+                q = q.replace(key, " ")
+        q = re.sub(r"(19|20)\d\d\s*年?(版|修订|修正|的)?", " ", q)
+    return q if q.strip() else fold(question)
+
+
 def top_indexes(scores: np.ndarray, n: int) -> np.ndarray:
     """Indexes of the n highest scores, best first, ties in index order: a partial sort, since a
     full sort of every clause's score is the costliest step of a keyword search at scale."""
@@ -257,9 +272,19 @@ def top_indexes(scores: np.ndarray, n: int) -> np.ndarray:
 
 def finest(q_tokens: list[str]) -> set[str]:
     """Search-mode tokens overlap (职业技能培训 and 职业, 技能, 培训): keep the finest, so a text
-    is not preferred for repeating the question's exact compound."""
+    is not preferred for repeating the question's exact compound. Of two pieces that overlap
+    inside one word (加班费: 加班, 班费), the one far rarer in general Chinese is an accident of
+    the segmentation and is left out."""
     toks = set(q_tokens)
-    return {t for t in toks if not any(u != t and u in t for u in toks)}
+    fine = {t for t in toks if not any(u != t and u in t for u in toks)}
+    for word in toks - fine:
+        pieces = [(word.find(t), t) for t in fine if t in word]
+        for (a, x), (b, y) in itertools.combinations(sorted(pieces), 2):
+            if b < a + len(x):                 # x and y overlap in `word`
+                fx, fy = general_frequency(x), general_frequency(y)
+                if min(fx, fy) * 100 < max(fx, fy):
+                    fine.discard(x if fx < fy else y)
+    return fine
 
 
 def idf(snap: Snapshot, token: str) -> float:
@@ -341,18 +366,7 @@ class Retriever:
         return [(index_of[vid], sim) for vid, sim in hits if vid in index_of][:n]
 
     def topic(self, question: str, snap: Snapshot | None = None) -> str:
-        """The question without the words that only pick a document (its title, a version year):
-        those select the document through scoping and would otherwise pull title-like clauses."""
-        snap = snap or self.snapshot()
-        q = number_key(question)
-        scope = document_scope(question, snap)
-        for doc_id in scope:
-            doc = snap.documents[doc_id]
-            for key in sorted(title_keys(doc), key=len, reverse=True) + [_kind_word(doc.kind)]:
-                if len(key) >= 2:
-                    q = q.replace(key, " ")
-            q = re.sub(r"(19|20)\d\d\s*年?(版|修订|修正|的)?", " ", q)
-        return q if q.strip() else fold(question)
+        return topic_of(question, snap or self.snapshot())
 
     def keyword(self, snap: Snapshot, question: str, n: int = CANDIDATES,
                 named: tuple[str, ...] = ()) -> list[tuple[int, float]]:

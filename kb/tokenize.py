@@ -66,6 +66,18 @@ def add_words(words) -> None:
             tok.add_word(fold(w), freq=50000, tag="nz")
 
 
+def general_frequency(word: str) -> int:
+    """How often the word occurs in jieba's dictionary of general Chinese (0 when it is not a word
+    there); the knowledge base's own terms count as frequent words."""
+    return _jieba().FREQ.get(fold(word), 0)
+
+
+def dictionary_words(text: str) -> list[str]:
+    """`text` cut into dictionary words; unknown stretches fall apart into single characters
+    rather than being guessed into words."""
+    return list(_jieba().cut(text, HMM=False))
+
+
 @functools.lru_cache(maxsize=1)
 def _pos():
     from jieba import posseg

@@ -209,6 +209,16 @@ def find_entities(text: str) -> list[str]:
     return [n for n in scan(text) if g.entries[n].kind != "群体"]
 
 
+def county_of(text: str) -> str | None:
+    """The county government of a county named anywhere in `text`, even inside a body's name the
+    gazetteer does not hold: "禄丰市教体局" -> 禄丰市人民政府; None when it names no county."""
+    key = fold(text)
+    g = gazetteer()
+    counties = {m for e in g.entries.values() for m in e.members if g.entries[m].kind == "政府"}
+    found = [(key.find(alias), name) for alias, name in g.short.items() if name in counties and alias in key]
+    return min(found)[1] if found else None
+
+
 def all_names() -> list[str]:
     """Every canonical name and alias (full and short), for the jieba user dictionary."""
     raw = json.loads(DATA.read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb import units as units_db
 from kb.answer import cues
 from kb.answer.context import AnswerContext
 from kb.retrieve import title_keys
@@ -43,6 +44,23 @@ def foreign(ctx: AnswerContext, question: str) -> bool:
             or (len(attribute) > 1 and never_used(ctx, attribute) and not synonyms(attribute)))
 
 
+def unstated(ctx: AnswerContext, q, clause) -> str:
+    """What the question asks about that the answering clause does not state: the thing the
+    asked figure or time is of (住房公积金的比例, 什么时候报名), or the school or institution the
+    question names (a clause about 楚雄师院 does not answer for 楚雄医专); "" when it states all."""
+    whole = fold(f"{ctx.snap.documents[clause.doc_id].title} {' '.join(clause.path)} {ctx.whole_text(clause)}")
+    for word in q.asked_of:
+        if word not in whole and not any(s in whole for s in synonyms(word)):
+            return word
+    named = set(units_db.scan(whole)) | set(clause.units) | set(clause.mentions)
+    for name in q.asked_names:
+        entry = units_db.entry(name)
+        specific = entry is not None and (entry.kind in ("学校", "机构") or units_db.county_of(name) == name)
+        if specific and not set(units_db.covering(name)) & named:
+            return name
+    return ""
+
+
 def never_used(ctx: AnswerContext, word: str) -> bool:
     """No document uses the word: the token vocabulary first (the corpus text is built lazily
     and scanning it is slow at scale), then the text itself."""
@@ -66,6 +84,9 @@ def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause], t: 
     if max((h.dense for h in hits if h.dense is not None), default=0.0) >= t.near_dense:
         return coverage < t.near_coverage
     titles = snap.memo("title_keys", lambda: {k for d in snap.documents.values() for k in title_keys(d)})
-    unknown = any(never_used(ctx, fold(tok)) and tok not in titles and all(never_used(ctx, s) for s in synonyms(tok))
+    def known(tok: str) -> bool:
+        return not never_used(ctx, fold(tok)) or tok in titles or any(not never_used(ctx, s) for s in synonyms(tok))
+    # a compound of known words is no stranger (加班费: 加班 ~ 延长工作时间)
+    unknown = any(not known(tok) and not any(part != tok and part in tok and known(part) for part in q_tokens)
                   for tok in q_tokens)
     return coverage < (t.oov_coverage if unknown else t.min_coverage)

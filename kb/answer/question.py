@@ -1,14 +1,26 @@
-"""Understanding a question, once: the checked text, its normalised form, the parts it asks and
-the conversation context it inherits. Every handler reads this object, never the raw text."""
+"""Understanding a question, once.
+
+`parse()` turns a message and the chat's earlier questions into a `Question`: the text without
+its wrappers (greetings, self-introductions, 请问…谢谢), the parts it asks, what it asks for
+(cues, the asked attribute and measure), what it names (units, schools, documents, years) and what
+it inherits from the conversation (a follow-up such as "那州审计局呢？" or "它的目标是什么？"
+completes itself from the question before). Handlers read this object, never the raw text.
+"""
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+from kb import units as unit_db
 from kb.answer import cues
+from kb.retrieve import finest, named_documents, topic_of
 from kb.schema import InputError
-from kb.textnorm import t2s, to_halfwidth
+from kb.textnorm import fold, t2s, to_halfwidth
+from kb.tokenize import STOPWORDS, dictionary_words, general_frequency, tokens
+from kb.typos import Correction, corrector
+
+_MAX_HISTORY = 3         # earlier questions a follow-up may reach back through
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -31,37 +43,329 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class Question:
-    text: str          # as asked (checked), shown back in the answer
-    normalized: str    # simplified, half-width
-    context: str       # normalized, preceded by the earlier question when this one is a follow-up
+    text: str                         # the message as asked, shown back in the answer
+    normalized: str                   # this question: simplified, half-width, without wrappers
+    context: str                      # what it is about, completed from the conversation (searched)
+    parts: tuple["Question", ...] = ()  # the questions of a message that asks several
+    speaker: str = ""                 # the unit a self-introduction names (我是禄丰市教体局的)
+    units: tuple[str, ...] = ()       # possible 责任单位 it names, canonical
+    entities: tuple[str, ...] = ()    # schools and bodies it names, canonical
+    documents: tuple[str, ...] = ()   # doc_ids it names by title or 文号
+    asks: frozenset[str] = frozenset()  # what it asks for: who, tasks, mention, compare, number, time, list
+    meta_fields: tuple[str, ...] = ()  # document facts it may ask for (文号, 成文日期 …)
+    slogan: str = ""                  # a numbered slogan it quotes ("3377522")
+    attribute: str = ""               # target / deadline / start / standard / proportion / audience / method
+    measure: str = ""                 # the measure a figure must have: 人次, %, 元, 家 … ("" = any)
+    years: tuple[str, ...] = ()       # years it names (2025)
+    asked_of: tuple[str, ...] = ()    # what the asked figure or time is of (公积金 in 公积金的比例, 报名 in 什么时候报名)
+    counted: str = ""                 # the word a figure is asked of (工作 in 每天工作几小时)
+    asked_names: tuple[str, ...] = ()  # units and schools named where the question asks, not in its story
+    inherited: bool = False           # completed from an earlier question
+    corrections: tuple[Correction, ...] = ()  # typing slips read as the word meant (使用期 -> 试用期)
+    # the question completed from the one before, tried when this one, read alone, finds no answer
+    # (it may or may not continue the conversation: "加班费怎么算？" after another topic)
+    completed: "Question | None" = None
+    topic_words: tuple[str, ...] = field(default=(), compare=False)  # its own content words
+
+    def wants(self, what: str) -> bool:
+        return what in self.asks
 
 
-def with_context(qn: str, history: list[str]) -> str:
-    """A follow-up that leaves out its subject borrows the previous question's."""
-    if history and len(qn) <= 20 and cues.FOLLOWUP.search(qn):
-        return normalise(history[-1]) + " " + qn
-    return qn
+# -- wrappers --------------------------------------------------------------------------------
+_GREETING = re.compile(r"^(?:你好|您好|老师好|领导好|hi|hello)[，,！!。\s]*", re.I)
+# 我是禄丰市教体局的， / 我是一名中职老师。 / 本人在武定县工作，
+_INTRODUCTION = re.compile(r"^(?:我|我们|本人)(?:是|在)(?P<who>[^，,。！!？?]{1,30}?)(?:的|工作的?|上班的?|这边)?[，,。！!]\s*")
+_POLITENESS = re.compile(r"(?:请问|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
+                         r"请教一下|打扰(?:一下|了)?|谢谢(?:您|你|了)?|多谢|感谢|辛苦了|劳驾)[，,。！!\s]*")
+# 我们单位 / 我们县里 / 我校: the speaker
+_SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里，,？?])|我(?:县|市|校|局|单位)")
 
 
-def parse(text: str, history: list[str]) -> Question:
-    qn = normalise(text)
-    return Question(text, qn, with_context(qn, history))
+def _unwrap(text: str) -> tuple[str, str]:
+    """(the question without greetings, self-introduction and politeness, the speaker's unit)."""
+    text = _GREETING.sub("", text)
+    speaker = ""
+    m = _INTRODUCTION.match(text)
+    if m and (speaker := _speaker_unit(m["who"])):
+        text = text[m.end():]       # 我是禄丰市教体局的，… (我是乙肝病毒携带者 stays: it is the topic)
+    text = _POLITENESS.sub("", text).strip(" ，,。")
+    if speaker:
+        text = _SELF.sub(speaker, text)
+    return text or "？", speaker
 
 
-def question_parts(qn: str) -> list[str]:
-    """The questions in a message that asks several ("…几个人？…有要求吗？"); one part when it asks one."""
-    parts = [p.strip() for p in re.split(r"[？?]", qn) if p.strip()]
-    if len(parts) < 2 or any(len(re.sub(r"[^\u4e00-\u9fff\w]", "", p)) < 6 for p in parts):
-        return [qn]
-    return [p + "？" for p in parts]
+def _speaker_unit(who: str) -> str:
+    """The unit that answers for a speaker: a unit the plan names (州人社局, 楚雄医专), else the
+    county government of a county body (禄丰市教体局 -> 禄丰市人民政府)."""
+    named = unit_db.find_units(who) + unit_db.find_entities(who)
+    if named:
+        return named[0]
+    return unit_db.county_of(who) or ""
+
+
+# -- what it asks ------------------------------------------------------------------------------
+# The asked attribute of a task or rule, and the words that ask for it.
+_ATTRIBUTES = (
+    ("start", re.compile(r"(什么时候|何时|哪年|哪一年|几时|啥时候)(开始|起|启动|实施)|从(什么时候|哪年|哪一年|何时)")),
+    ("deadline", re.compile(r"(什么时候|何时|哪年|哪一年|啥时候|几年)(前|之前|以前)?(要|得|能|需要?)?(完成|实现|建成|达到|到位|覆盖|建好)"
+                            r"|期限|截止|时限|时间节点|哪一年前|哪年前|多长时间|多久")),
+    ("target", re.compile(r"目标|指标|要达到|达到什么|达到多少|要实现什么|实现什么")),
+    ("proportion", re.compile(r"比例|百分之|占比|比重|几成|百分比")),
+    ("standard", re.compile(r"标准|条件|资格|门槛")),
+    ("audience", re.compile(r"对象|面向|针对(哪些|什么|谁)|哪些人|谁可以|适用于")),
+    ("place", re.compile(r"在哪(?![些个一])|哪里(?!讲|提|说|规定|涉及|出现|有)|什么地方|地址|地点|去哪(?![些个一])")),
+    ("method", re.compile(r"方式|方法|途径|措施|怎么(做|搞|办|弄|开展|推进|落实)|如何(做|开展|推进|落实|实施)|通过什么")),
+)
+# The measure a figure must have, by the noun asked about when the question names no measure word
+_MEASURE_NOUNS = (
+    ("money", re.compile(r"(工资|薪水|薪资|报酬|经费|资金|费用|钱|补贴|补助|奖励|罚款|奖金|津贴|加班费|拨款)[^，。？?]{0,6}"
+                          r"(多少|(?<!哪)几|怎么算|如何计算|怎么计算|怎么给|怎么发|按什么|什么标准)")),
+    ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|(?<!哪)几)(?!个?(年|月|天|小时|岁|%))")),
+)
+_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条)?(工作|任务|规定|目标|要求|事)|此项|上述|前面")
+
+
+def _asks(qn: str) -> frozenset[str]:
+    found = set()
+    if cues.WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn)):      # 州财政局作为责任单位承担哪些工作
+        found.add("who")
+    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)?[？?。]?$|有(啥|什么)关系|和我们有关", qn):
+        found.add("tasks")
+    if cues.MENTION.search(qn):
+        found.add("mention")
+    if cues.COMPARE.search(qn):
+        found.add("compare")
+    if cues.NUMBER.search(qn):
+        found.add("number")
+    if cues.WHEN.search(qn):
+        found.add("time")
+    if cues.LIST.search(qn):
+        found.add("list")
+    return frozenset(found)
+
+
+def _attribute(qn: str) -> str:
+    return next((name for name, cue in _ATTRIBUTES if cue.search(qn)), "")
 
 
 def asked_unit(qn: str) -> str:
-    """The unit a number question asks for: 多少人次 -> 人次, 比例 -> %, "" when unspecified."""
+    """The measure a number question asks for: 多少人次 -> 人次, 比例 -> %, 工资多少 -> 元,
+    "" when unspecified."""
     if re.search(r"人数(是|有)?多少|多少人数", qn):
         return "人"             # 招生人数是多少: a count of people
-    m = re.search(r"(?:多少|几)\s*(万|千|亿)?\s*(?:个(?=人|月|小时|学时|课时|星期))?\s*"
+    m = re.search(r"(?:多少|(?<!哪)几)\s*(万|千|亿)?\s*(?:个(?=人|月|小时|学时|课时|星期))?\s*"
                   r"(人次|人|个|所|项|家|名|元|钱|年|天|日|学时|课时|小时|次|周|月|岁|倍)", qn)
     if m:
         return "元" if m[2] == "钱" else m[2]
-    return "%" if re.search(r"比例|百分|占比|比重|几成", qn) else ""
+    if re.search(r"比例|百分|占比|比重|几成", qn):
+        return "%"
+    return next((measure for measure, cue in _MEASURE_NOUNS if cue.search(qn)), "")
+
+
+def _topic_words(qn: str, snap) -> tuple[str, ...]:
+    """The question's own content words: what is left when the asking, the names (of units and
+    documents) and the reference words are taken out ("它的目标是什么", "那州审计局呢" and
+    "新旧国防教育法有什么不同" have none)."""
+    rest = fold(topic_of(qn, snap) if snap is not None else qn)
+    for a, b, _ in reversed(unit_db.matches(rest)):
+        rest = rest[:a] + " " + rest[b:]
+    rest = _ANAPHORA.sub(" ", rest)
+    for pattern in (cues.WHO, cues.TASKS, cues.MENTION, cues.NUMBER, cues.WHEN, cues.LIST, *cues.META.values(),
+                    *(cue for _, cue in _ATTRIBUTES)):
+        rest = pattern.sub(" ", rest)
+    # words of the dictionary or the knowledge base, not stretches the segmenter guessed (会罚)
+    words = [t for t in tokens(rest) if len(t) > 1 and t not in _GENERIC_WORDS
+             and (general_frequency(t) or snap is not None and t in snap.doc_freq)]
+    return tuple(sorted(finest(words)))
+
+
+# Verbs and nouns that carry no topic on their own (要求什么, 怎么规定的, 要做到).
+_GENERIC_WORDS = frozenset("要求 规定 具体 情况 问题 东西 时候 事情 开始 完成 实现 达到 方面 内容 一下 这样 那样 "
+                           "需要 做到 能够 可以 有关 相关 部分 地方 时间 哪一年 之前 以前 有没有 什么样 说法 一样 相同 "
+                           "两版 两个 版本 怎么样 怎么办 合法 合不合法 行不行 算不算 要是 如果 假如 万一 施行 生效 实施 执行 "
+                           "通过 出台 发布 印发 结束 截止 到期".split())
+
+
+# -- parts -----------------------------------------------------------------------------------------
+def _split_parts(text: str) -> list[str]:
+    """The questions in a message that asks several ("…比例是多少？这项工作由哪两个部门负责？")."""
+    pieces = [p.strip(" ，,。") for p in re.split(r"(?<=[？?])", text) if p.strip(" ，,。？?")]
+    return pieces if len(pieces) > 1 else [text]
+
+
+# -- parse -------------------------------------------------------------------------------------------
+def parse(text: str, history: list[str], snap) -> Question:
+    """The message `text` (checked), with the chat's earlier questions, oldest first."""
+    earlier = _previous(history, snap)
+    parts_text = _split_parts(text)
+    if len(parts_text) == 1:
+        return _parse_one(text, text, earlier, snap)
+    parts: list[Question] = []
+    for piece in parts_text:
+        part = _parse_one(text, piece, parts[-1] if parts else earlier, snap)
+        parts.append(part)
+    # a document named in one part is the one the others are about too (全民国防教育日是哪天？
+    # 新旧国防教育法有什么不同？)
+    named = next((p.documents for p in parts if p.documents), ())
+    parts = [_about_documents(p, named, snap) if named and not p.documents else p for p in parts]
+    return replace(parts[0], parts=tuple(parts))
+
+
+def _about_documents(q: Question, documents: tuple[str, ...], snap) -> Question:
+    titles = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in documents))
+    return replace(q, documents=documents, context=f"{titles}{q.context}")
+
+
+def _previous(history: list[str], snap) -> Question | None:
+    """The last earlier question, itself completed from the ones before it."""
+    previous = None
+    for asked in history[-_MAX_HISTORY:]:
+        try:
+            parsed = _parse_one(asked, _split_parts(asked)[-1], previous, snap)
+        except InputError:
+            continue
+        previous = parsed
+    return previous
+
+
+def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Question:
+    qn, speaker = _unwrap(normalise(piece))
+    corrections: tuple[Correction, ...] = ()
+    if snap is not None:
+        qn, found = corrector(snap).correct(qn)
+        corrections = tuple(found)
+    if not speaker and earlier is not None:
+        speaker = earlier.speaker
+        if speaker:
+            qn = _SELF.sub(speaker, qn)
+    units = tuple(unit_db.find_units(qn))
+    entities = tuple(unit_db.find_entities(qn))
+    asks = _asks(qn)
+    if speaker and not units and not entities and "tasks" in asks:
+        units = (speaker,) if unit_db.entry(speaker) and unit_db.entry(speaker).unit else ()
+        entities = () if units else (speaker,)
+    own = Question(
+        text=message, normalized=qn, context=qn, speaker=speaker, units=units, entities=entities,
+        documents=named_documents(qn, snap) if snap is not None else (),
+        asks=asks, meta_fields=tuple(f for f, cue in cues.META.items() if cue.search(qn)),
+        slogan=_slogan(qn), attribute=_attribute(qn), measure=asked_unit(qn),
+        years=tuple(re.findall(r"((?:19|20)\d\d)\s*年", qn)), corrections=corrections,
+        asked_of=_asked_of(qn), counted=_counted(qn), asked_names=_asked_names(qn),
+        topic_words=_topic_words(qn, snap))
+    if earlier is None:
+        return own
+    leaning = _leaning(own, qn)
+    if leaning == "always":
+        return _complete(own, earlier, snap)
+    if leaning == "maybe":
+        return replace(own, completed=_complete(own, earlier, snap))
+    return own
+
+
+# X的比例 / X的标准 …: the asked attribute of X; 什么时候V: the time of V
+_OF_ATTRIBUTE = re.compile(r"([\u4e00-\u9fff]{2,12}?)的(?:比例|标准|数额|金额|额度|比重|年限|期限|人数|数量)")
+_WHEN_EVENT = re.compile(r"(?:什么时候|何时|哪年|哪一年|啥时候|几时|哪天)(?:要|能|可以|才|就|开始|去)?([\u4e00-\u9fff]{2,4})")
+
+
+def _asked_of(qn: str) -> tuple[str, ...]:
+    """The words naming what the figure or time asked for is of: the answering clause must
+    state it (民办学校给老师缴住房公积金的比例 is not answered by a 发展基金 比例)."""
+    found = []
+    for m in _OF_ATTRIBUTE.finditer(qn):
+        words = [w for w in dictionary_words(m[1]) if len(w) > 1 and w not in STOPWORDS and w not in _GENERIC_WORDS]
+        found += words[-1:]                 # the head noun: 缴住房公积金 -> 住房公积金
+    for m in _WHEN_EVENT.finditer(qn):
+        words = [w for w in dictionary_words(m[1]) if len(w) > 1 and w not in STOPWORDS and w not in _GENERIC_WORDS
+                 and not cues.WHEN.search(w)]
+        found += words[:1]                  # the event: 什么时候报名 -> 报名
+    return tuple(dict.fromkeys(fold(w) for w in found))
+
+
+_ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|呢|[？?]|啥")
+
+
+def _asked_names(qn: str) -> tuple[str, ...]:
+    """Units and schools named in the stretch that asks (楚雄医专要在哪一年前建成…？), not in the
+    story around it (我家孩子在楚雄市职中读书，…比例是多少？)."""
+    asking = [piece for piece in re.split(r"[，,。；;！!]", qn) if _ASKING.search(piece)]
+    return tuple(dict.fromkeys(n for piece in asking for n in unit_db.find_units(piece) + unit_db.find_entities(piece)))
+
+
+def _counted(qn: str) -> str:
+    """The content word just before 多少/几 (每天工作几小时 -> 工作)."""
+    m = re.search(r"([\u4e00-\u9fff]{1,6}?)(?:是|有|要|能|可以|最多|最少|至少|最长|一共|共)?(?:多少|几)", qn)
+    # not a frequency or a time (每年完成多少人次 counts 人次 of the training, not of 每年)
+    words = [w for w in dictionary_words(m[1]) if len(w) > 1 and w not in _GENERIC_WORDS
+             and not re.match(r"每|今年|明年|全年|当年|以后|目前|现在", w)] if m else []
+    return fold(words[-1]) if words else ""
+
+
+def _slogan(qn: str) -> str:
+    m = cues.SLOGAN.search(qn)
+    return m[1] if m and not re.fullmatch(r"(19|20)\d\d", m[1]) else ""
+
+
+def _leaning(q: Question, qn: str) -> str:
+    """How a question leans on the one before: "always" when it refers back (它, 这项工作,
+    那…呢) or names nothing to be about (什么时候开始？最少要几个人？那州审计局？); "no" when it
+    names what it asks about and asks something of it (州财政局负责哪些任务？); "maybe" otherwise."""
+    if q.slogan:
+        return "no"
+    if _ANAPHORA.search(qn) or qn.rstrip("？?。 ").endswith("呢"):
+        return "always"
+    names = q.units or q.entities or q.documents
+    asks = q.asks - {"list"} or q.attribute or q.meta_fields
+    # a comparison or a figure needs a topic besides the document it is asked of
+    # (新旧国防教育法有什么不同？): units and document facts do not
+    complete = q.units or q.entities or q.meta_fields or not (q.asks & {"compare", "number", "time"} or q.attribute)
+    if not q.topic_words and not (names and asks and complete):
+        return "always"
+    return "no" if names and asks else "maybe"
+
+
+def _complete(q: Question, earlier: Question, snap) -> Question:
+    """A follow-up completed from the question before: what it does not say itself (the topic,
+    the unit, the document, what is asked) it takes from there; what it says replaces it."""
+    names_own = bool(q.units or q.entities)
+    asks_own = bool(q.asks - {"list"} or q.attribute or q.meta_fields)
+    if names_own and not q.topic_words and not asks_own:
+        # 那州审计局呢？ -> 州审计局负责哪些任务？: the earlier question with the new name in it
+        context = _swap_names(earlier.normalized, earlier.units + earlier.entities, (q.units + q.entities)[0])
+        return replace(earlier, text=q.text, normalized=context, context=context, units=q.units,
+                       entities=q.entities, asked_names=q.units + q.entities, speaker=q.speaker,
+                       inherited=True, parts=())
+    # 它的目标是什么？ -> (职教高考改革) 的目标是什么: the earlier topic with the new question;
+    # 那搞培训的收入呢，最多能提多少比例？ has a topic of its own and keeps it, in the earlier document
+    own = _ANAPHORA.sub("", q.normalized)
+    if len(q.topic_words) >= 2:      # a topic of its own (finest words), in the earlier document
+        inherited = () if q.documents else earlier.documents
+        context = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in inherited)) + own
+    else:
+        context = f"{_topic_text(earlier)} {own}".strip()
+    return replace(q, context=context, units=q.units or earlier.units, entities=q.entities or earlier.entities,
+                   documents=q.documents or earlier.documents,
+                   asks=q.asks if asks_own else earlier.asks | q.asks,
+                   attribute=q.attribute or ("" if asks_own else earlier.attribute),
+                   measure=q.measure or ("" if asks_own else earlier.measure),
+                   years=q.years or earlier.years, asked_names=q.asked_names or earlier.asked_names,
+                   inherited=True, completed=None,
+                   topic_words=q.topic_words or earlier.topic_words)
+
+
+def _topic_text(q: Question) -> str:
+    """What a question is about, in its own words, without the asking: 职教高考改革由哪些单位负责
+    -> 职教高考改革."""
+    text = q.context
+    for pattern in (cues.WHO, cues.TASKS, cues.NUMBER, cues.WHEN, cues.LIST, *(cue for _, cue in _ATTRIBUTES)):
+        text = pattern.sub(" ", text)
+    return re.sub(r"\s+", " ", re.sub(r"[？?。，,]", " ", text)).strip()
+
+
+def _swap_names(text: str, old: tuple[str, ...], new: str) -> str:
+    """The earlier question with the name it asked about replaced by the new one."""
+    spans = [(a, b) for a, b, name in unit_db.matches(text) if name in old]
+    if not spans:
+        return f"{new} {text}"
+    a, b = spans[0]
+    folded = fold(text)
+    return folded[:a] + new + folded[b:]

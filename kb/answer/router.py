@@ -13,8 +13,7 @@ from kb.answer.handlers.slogans import Slogans
 from kb.answer.handlers.unit_tasks import UnitTasks
 from kb.answer.handlers.versions import Versions
 from kb.answer.handlers.who import Who
-from kb.answer.question import Question, check_question, parse, question_parts, with_context
-from kb.retrieve import named_documents
+from kb.answer.question import Question, check_question, parse
 from kb.schema import Answer
 
 # The structured handlers, in the order they are tried. Each answers from facts extracted at
@@ -44,39 +43,39 @@ class Answerer:
         ctx = self.ctx
         if not ctx.snap.clauses:
             return ctx.abstain(text, "知识库中还没有文档，请先导入文件。")
-        q = parse(text, history)
-        if policy.foreign(ctx, q.normalized):
-            return ctx.abstain(text)
-        answer = route(q, ctx)
-        if answer is not None:
-            return answer
-        parts = question_parts(q.normalized)
-        if len(parts) > 1:
-            return self._compound(text, parts, history)
-        return FREE_TEXT.answer(q, ctx)
+        q = parse(text, history, ctx.snap)
+        answer = self._compound(q) if q.parts else self._single(q)
+        corrections = [c for part in (q.parts or (q,)) for c in part.corrections]
+        if corrections and not answer.abstained:
+            answer.answer += "（" + "；".join(f"“{c.wrong}”按“{c.right}”理解" for c in corrections) + "）"
+        return answer
 
-    def _compound(self, text: str, parts: list[str], history: list[str]) -> Answer:
-        """Two questions in one ("董事会最少几个人？对董事的教学经验有要求吗？"): each part is
-        answered in turn, a later part in the context of the earlier ones; the citations are
-        numbered across the parts. Parts the documents do not answer are said to be unanswered."""
+    def _single(self, q: Question) -> Answer:
+        if policy.foreign(self.ctx, q.normalized):
+            answer = self.ctx.abstain(q.text)
+        else:
+            answer = route(q, self.ctx) or FREE_TEXT.answer(q, self.ctx)
+        if answer.abstained and q.completed is not None:
+            return self._single(q.completed)      # read alone it has no answer: as a follow-up
+        return answer
+
+    def _compound(self, q: Question) -> Answer:
+        """Several questions in one ("董事会最少几个人？对董事的教学经验有要求吗？"): each part is
+        answered in turn (a later part completed from the earlier one when it refers back); the
+        citations are numbered across the parts. Parts the documents do not answer are said to be
+        unanswered."""
         ctx = self.ctx
         texts, unanswered, units, kinds = [], [], [], []
-        named = ""
-        for i, part in enumerate(parts):
-            context = with_context(part, history + parts[:i])
-            if not ctx.names_document(part):
-                context = named + context       # a later part asks about the law an earlier part named
-            named = named or "".join(f"《{ctx.snap.documents[d].title}》" for d in named_documents(part, ctx.snap))
+        for part in q.parts:
             before = len(ctx.cited)
-            sub_q = Question(text, part, context)
-            sub = route(sub_q, ctx) or FREE_TEXT.answer(sub_q, ctx)
+            sub = self._single(part)
             if sub.abstained:
-                unanswered.append(part)
+                unanswered.append(part.normalized)
             elif len(ctx.cited) > before or sub.answer not in texts:
                 texts.append(sub.answer)
                 units += [u for u in sub.responsible_units if u not in units]
                 kinds.append(sub.kind)
         if not texts:
-            return ctx.abstain(text)
-        text_out = "\n".join(texts) + "".join(f"\n关于“{p}”，文件中没有相关规定。" for p in unanswered)
-        return ctx.result(text, text_out, kinds[0], units)
+            return ctx.abstain(q.text)
+        text = "\n".join(texts) + "".join(f"\n关于“{p}”，文件中没有相关规定。" for p in unanswered)
+        return ctx.result(q.text, text, kinds[0], units)

@@ -17,7 +17,42 @@ _BOUND = re.compile(r"(不得|不|不应)(低于|少于|高于|超过)")
 # The next piece of a sentence qualifies the previous one (an exception, a condition, a remedy).
 _QUALIFIER = re.compile(r"^(但|但是|没有|不足|违法所得不足|除|其中|条件不具备|情节严重|逾期|拒不)")
 _ENUMERATOR = re.compile(r"([一二三四五六七八九十])是")
+_COUNTERS = "个家所项座支批"
 _RESPONSIBILITY = re.compile(r"[（(]\s*(责任单位|牵头单位)[^）)]*[）)]?")
+# A time a sentence states: a year, a recurring period, a duration (3年, 八小时, 六个月, 星期一)
+YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|年底|年起|[\d一二三四五六七八九十百两]+\s*(个)?(年|月|日|天|周|小时|学时|周岁|岁)"
+                     r"|星期[一二三四五六日天]|随时|立即|当日|当天")
+# What a sentence stating an asked attribute of a task or rule looks like.
+_STATES = {
+    "target": re.compile(r"(到|至)\s*\d{4}\s*年|\d{4}\s*年\s*(起|前|底|内)|达到|不低于|不少于|力争|实现|覆盖|建成|"
+                         r"\d\s*[%％]|百分之|\d+\s*(万|千)?\s*(人次|个|所|项|家|名)"),
+    "deadline": YEARISH,
+    "start": re.compile(r"\d{4}\s*年\s*(\d{1,2}\s*月\s*)?(\d{1,2}\s*日\s*)?(起|开始)|(从|自)\s*\d{4}"),
+    "proportion": re.compile(r"\d\s*[%％]|百分之|比例"),
+    "standard": re.compile(r"标准|不(得)?(低于|少于|超过|高于)|应当具备|条件|资格"),
+    "audience": re.compile(r"面向|对象|针对|适用于"),
+    "method": re.compile(r"通过|采取|采用|方式|按照|实行|建立|依托"),
+    "place": re.compile(r"地址|地点|[路街巷]\s*\d+\s*号|在[^，。；]{2,12}(办理|报名|举行|集中)"
+                        r"|[到向][^，。；]{2,15}(申请|办理|报名|登记|提出|投诉|举报)"),
+}
+
+
+def states(attribute: str, sentence: str) -> bool:
+    """The sentence states the asked attribute (a target, a deadline, a standard …)."""
+    pattern = _STATES.get(attribute)
+    return bool(pattern and pattern.search(sentence))
+
+
+def time_scope(sentence: str, text: str) -> str:
+    """The sentence of `text` that states the deadline or start governing `sentence`: itself when
+    it states one, else the nearest one before it in the same clause (从2024年起，每年开展…。其中，
+    面向在校学生完成3万人次… — the second sentence falls under 2024年起); "" when none does."""
+    from kb.deadlines import deadline_of_text
+    if deadline_of_text(sentence).stated:
+        return sentence
+    start = text.find(sentence.strip())
+    earlier = [s for s in sentences(text[:start]) if deadline_of_text(s).stated] if start > 0 else []
+    return earlier[-1] if earlier else ""
 
 
 def sentences(text: str) -> list[str]:
@@ -41,8 +76,25 @@ def has_quantity(sentence: str, unit: str) -> bool:
         return bool(_QUANTITY.search(sentence) or re.search(r"\d", sentence) or _BOUND.search(sentence))
     if unit == "%":
         return bool(re.search(r"\d\s*[%％]|百分之", sentence))
-    unit = {"天": "[天日]", "日": "[天日]", "岁": "周?岁"}.get(unit, unit)
+    if unit == "money":      # an amount, a share of one, or a standard (最低工资标准)
+        return bool(re.search(r"[\d一二三四五六七八九十两百千万]\s*(万|千|百|亿)?\s*元|\d\s*[%％]|百分之|倍|标准", sentence))
+    if unit == "people":
+        return bool(re.search(r"[\d一二三四五六七八九十两百千万]\s*(万|千|百)?\s*(人次|人|名)", sentence))
+    # things counted are counted alike (孵化50个州级示范企业 answers 多少家)
+    unit = {"天": "[天日]", "日": "[天日]", "岁": "周?岁"}.get(unit, f"[{_COUNTERS}]" if unit in _COUNTERS else unit)
     return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*个?\s*{unit}", sentence))
+
+
+def figure_of(sentence: str, word: str, reach: int = 8) -> bool:
+    """A figure in the sentence is stated of `word`: the word stands within `reach` characters
+    of it, in the same piece of the sentence (每日工作时间不超过八小时 states hours of 工作;
+    延长工作时间，一般每日不得超过一小时 states hours of the extension; 满三十年教龄 years of 教龄)."""
+    for m in _QUANTITY.finditer(sentence):
+        before = re.split(r"[，,；;。]", sentence[max(0, m.start() - reach):m.start()])[-1]
+        after = re.split(r"[，,；;。]", sentence[m.end():m.end() + reach])[0]
+        if word in fold(before) or word in fold(after):
+            return True
+    return False
 
 
 def similarity(a: str, b: str) -> float:

@@ -23,13 +23,12 @@ class DocumentFacts:
     name = "document_facts"
 
     def match(self, q: Question, ctx: AnswerContext) -> bool:
-        return any(cue.search(q.normalized) for cue in cues.META.values())
+        return bool(q.meta_fields)
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
         facts: list[Answer] = []          # every fact asked (文号是多少？哪天发布的？)
-        for field, cue in cues.META.items():
-            if not cue.search(q.normalized):
-                continue
+        for field in q.meta_fields:
+            cue = cues.META[field]
             # a law's history is asked of the law the question names (劳动法修改过几次)
             if ctx.names_document(q.context) if field == "history" else _about_document(ctx, q.normalized, cue):
                 answer = _document_fact(ctx, q.text, field, ctx.scope_doc(q.context) or ctx.default_doc)

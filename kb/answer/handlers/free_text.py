@@ -11,15 +11,19 @@ from kb import units as unit_db
 from kb.answer import cues, policy
 from kb.answer.context import AnswerContext
 from kb.answer.policy import THRESHOLDS
-from kb.answer.question import Question, asked_unit
-from kb.answer.text import (display_sentence, enumeration, has_quantity, responsibility_sentence, sentences,
-                                with_continuation, with_following, with_items, with_next_if_short)
+from kb.answer.question import Question
+from kb.answer.text import (YEARISH, display_sentence, enumeration, figure_of, has_quantity, responsibility_sentence,
+                            sentences, states, time_scope, with_continuation, with_following, with_items,
+                            with_next_if_short)
+from kb.deadlines import base_year, deadline_of_text
 from kb.retrieve import article_number, bare, citing_articles, named_documents, version_date
 from kb.schema import Answer, Clause, ScoredClause
 from kb.textnorm import fold, to_halfwidth
 from kb.tokenize import tokens
 
-_YEARISH = re.compile(r"\d{4}\s*年|每年|逐年|年底|年起|[\d一二三四五六七八九十百两]+\s*(个)?(年|月|日|天|周|小时|学时|周岁|岁)|星期[一二三四五六日天]")
+# Attributes a sentence must state to answer (not just mention the topic): 目标 is answered by the
+# target, 什么时候开始 by the start.
+_STATED = ("target", "deadline", "start", "proportion")
 _PENALTY = re.compile(r"罚款|处分|吊销|没收|责令|追究.{0,8}责任|刑事责任|警告|提起诉讼|申请仲裁|赔偿|投诉|举报")
 
 
@@ -38,10 +42,17 @@ class FreeText:
         if not hits or policy.unsupported(ctx, context, hits):
             return ctx.abstain(q.text)
         hits = _rule_or_penalty(ctx, qn, hits)
-        wants_number = bool(cues.NUMBER.search(qn))
-        unit = asked_unit(qn)
-        wants_time = bool(cues.WHEN.search(qn))
-        wants_list = bool(cues.LIST.search(qn))
+        wants_number, wants_time, wants_list = q.wants("number") or bool(q.measure), q.wants("time"), q.wants("list")
+        attribute = q.attribute
+        # a task's deadline or start may be stated once for several sentences of its clause
+        inherit_time = attribute in ("deadline", "start")
+        wants_time = wants_time or inherit_time
+
+        def timed(sentence: str, clause: Clause) -> str:
+            if YEARISH.search(sentence):
+                return sentence
+            return time_scope(sentence, clause.text) if inherit_time else ""
+        unit = q.measure
         q_tokens = tokens(ctx.topic(context))
         all_tokens = tokens(context)
         best_clause = hits[0].clause
@@ -52,7 +63,7 @@ class FreeText:
                 return ctx.result(q.text, f"{best_clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
         scored = []
         q_bare = bare(context)
-        named_bodies = unit_db.find_units(qn) + unit_db.find_entities(qn)
+        named_bodies = list(q.asked_names)
         list_verb = next((v for v in ("包括", "分为", "包含", "分成") if v in qn), "") if wants_list else ""
         # 哪几种招生: a sentence listing several kinds of 招生 (跨县域招生、片区招生、分专业招生)
         kind_asked = re.search(r"哪(?:几|些)[种类个项所家条]?([\u4e00-\u9fa5]{2,4}?)(?:[？?，,。]|$)", qn)
@@ -81,7 +92,9 @@ class FreeText:
                         score += 0.3
                 if wants_number and has_quantity(s, unit):
                     score += 0.35
-                if wants_time and _YEARISH.search(s):
+                if wants_time and timed(s, hit.clause):
+                    score += 0.35
+                if attribute and states(attribute, s):
                     score += 0.35
                 scored.append((score, rank, s, hit))
         if not scored:
@@ -91,7 +104,16 @@ class FreeText:
             # the best-matching sentence that actually states a figure or a time
             top = scored[0][0]
             scored = [x for x in scored if x[0] >= 0.5 * top and ctx.overlap(q_tokens, x[2]) >= THRESHOLDS.min_sentence and (
-                (wants_number and has_quantity(x[2], unit)) or (wants_time and _YEARISH.search(x[2])))] or scored
+                (wants_number and has_quantity(x[2], unit)) or (wants_time and timed(x[2], x[3].clause)))] or scored
+            if wants_number and q.counted:
+                # …and states it of the thing asked (每日工作时间不超过八小时, not 延长…每日不得超过一小时)
+                scored = [x for x in scored if figure_of(x[2], q.counted)] or scored
+        elif attribute in _STATED:
+            # the sentence of the best clauses that states the target, deadline or proportion asked
+            top = scored[0][0]
+            scored = [x for x in scored if x[0] >= 0.5 * top and states(attribute, x[2])] or scored
+        if attribute == "place" and not any(states("place", x[2]) for x in scored):
+            return ctx.abstain(q.text, "文件中没有给出地点。")
         score, _, sentence, hit = scored[0]
         counted = re.search(r"多少([\u4e00-\u9fa5]{2,3})[？?。]?$", qn)     # 多少在校生: the count must be of 在校生
         if wants_number and not unit and counted and fold(counted[1]) not in fold(hit.clause.text):
@@ -99,12 +121,17 @@ class FreeText:
         asked = re.split(r"[的，,？?]", qn.split("是谁")[0])[-1] if "是谁" in qn else ""
         if asked and bare(asked) not in bare(sentence):      # 校长是谁: the sentence must name that 校长
             return ctx.abstain(q.text, "文件中没有给出这一信息。")
-        if (wants_number and not has_quantity(sentence, unit)) and not (wants_time and _YEARISH.search(sentence)):
+        if missing := policy.unstated(ctx, q, hit.clause):
+            return ctx.abstain(q.text, f"文件中没有给出与“{missing}”有关的这一信息。")
+        scope = timed(sentence, hit.clause)
+        answering = sentence
+        if (wants_number and not has_quantity(sentence, unit)) and not (wants_time and scope):
             return ctx.abstain(q.text, "文件中没有给出这一数字。")
-        if wants_time and not wants_number and not _YEARISH.search(sentence):
+        if wants_time and not wants_number and not scope:
             return ctx.abstain(q.text, "文件中没有给出这一时间。")
-        asked_years = set(re.findall(r"((?:19|20)\d\d)\s*年", to_halfwidth(qn)))
-        stated_years = set(re.findall(r"(?:19|20)\d\d", to_halfwidth(sentence)))
+        asked_years = set(q.years)
+        # the years the sentence is about, its own or those of the clause's time that governs it
+        stated_years = set(re.findall(r"(?:19|20)\d\d", to_halfwidth(time_scope(sentence, hit.clause.text) or sentence)))
         if (wants_number or wants_time) and asked_years and stated_years and not asked_years & stated_years:
             return ctx.abstain(q.text, "文件中没有给出这一年的数字。")   # 2023年完成了多少 vs 从2024年起每年…
         if wants_number:
@@ -114,14 +141,18 @@ class FreeText:
         sentence = ctx.short_article(hit.clause) or with_continuation(
             with_next_if_short(with_items(sentence, hit.clause.text), hit.clause.text), hit.clause.text)
         text = display_sentence(sentence)
+        if wants_time and scope and scope != answering and fold(scope) not in fold(text):
+            # the time comes from an earlier sentence of the clause (利用3年时间，…；力争把楚雄医专…)
+            when = deadline_of_text(scope, base_year(ctx.snap.documents[hit.clause.doc_id]))
+            text = text.rstrip("。") + f"（时间：{when.label if when.stated else scope.strip('，,；;。')}）。"
         n = ctx.cite(hit.clause, hit.score, sentence.strip())
-        answer = f"{text}[{n}]"
+        answer = f"{_source(ctx, hit.clause)}{text}[{n}]"
         kind = "number" if (wants_number or wants_time) else ("list" if wants_list else "general")
         # A second clause, when it answers nearly as well, completes the picture.
         for score2, _, sentence2, hit2 in scored[1:]:
             if hit2.clause.uid != hit.clause.uid and score2 >= 0.9 * score and kind == "general":
                 n2 = ctx.cite(hit2.clause, hit2.score, sentence2.strip())
-                answer += f"{display_sentence(sentence2)}[{n2}]"
+                answer += f"{_source(ctx, hit2.clause)}{display_sentence(sentence2)}[{n2}]"
                 break
         old = ctx.superseded()
         doc = ctx.snap.documents[hit.clause.doc_id]
@@ -155,6 +186,12 @@ def _rule_or_penalty(ctx: AnswerContext, qn: str, hits: list[ScoredClause]) -> l
         if rules:
             return [rules[0]] + [h for h in hits if h is not rules[0]]
     return hits
+
+
+def _source(ctx: AnswerContext, clause: Clause) -> str:
+    """Whose rule a law article is, said in the answer itself: 《中华人民共和国劳动法》第三十六条规定："""
+    article = re.search(r"第[零〇一二两三四五六七八九十百千\d]+条$", clause.clause_id)
+    return f"《{ctx.snap.documents[clause.doc_id].title}》{article[0]}规定：" if article else ""
 
 
 def _in_penalty_chapter(clause: Clause) -> bool:

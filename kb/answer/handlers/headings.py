@@ -20,8 +20,7 @@ class HeadingList:
     name = "heading_list"
 
     def match(self, q: Question, ctx: AnswerContext) -> bool:
-        qn = q.normalized
-        return bool(cues.LIST.search(qn)) and not cues.NUMBER.search(qn) and not cues.WHEN.search(qn)
+        return q.wants("list") and not q.wants("number") and not q.wants("time")
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
         topic = [t for t in tokens(cues.LIST.sub(" ", ctx.topic(q.context))) if len(t) > 1]

@@ -19,7 +19,7 @@ class SchoolList:
     name = "school_list"
 
     def match(self, q: Question, ctx: AnswerContext) -> bool:
-        return bool(cues.SCHOOL_LIST.search(q.normalized)) and not unit_db.find_entities(q.normalized)
+        return bool(cues.SCHOOL_LIST.search(q.normalized)) and not q.entities
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
         doc = ctx.scope_doc(q.context) or ctx.default_doc
@@ -40,12 +40,10 @@ class EntityMentions:
     name = "entity_mentions"
 
     def match(self, q: Question, ctx: AnswerContext) -> bool:
-        qn = q.normalized
-        return bool(unit_db.find_entities(qn)) and not cues.WHO.search(qn) and bool(
-            cues.MENTION.search(qn) or cues.TASKS.search(qn))
+        return bool(q.entities) and not q.wants("who") and (q.wants("mention") or q.wants("tasks"))
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
-        name = unit_db.find_entities(q.normalized)[0]
+        name = q.entities[0]
         clauses = ctx.kb.mention_tasks(name, ctx.snap)
         if not clauses:
             return None

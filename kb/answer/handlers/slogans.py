@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-from kb.answer import cues
 from kb.answer.context import AnswerContext
 from kb.answer.question import Question
 from kb.answer.text import sentence_with, strip_number
@@ -17,11 +16,10 @@ class Slogans:
     name = "slogans"
 
     def match(self, q: Question, ctx: AnswerContext) -> bool:
-        m = cues.SLOGAN.search(q.normalized)
-        return bool(m) and not re.fullmatch(r"(19|20)\d\d", m[1])
+        return bool(q.slogan)
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
-        code = cues.SLOGAN.search(q.normalized)[1]
+        code = q.slogan
         for doc_id, parent, children in ctx.sibling_groups():
             digits = []
             for child in children:

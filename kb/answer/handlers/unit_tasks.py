@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 from kb import units as unit_db
-from kb.answer import cues
 from kb.answer.context import AnswerContext
 from kb.answer.question import Question
 from kb.answer.text import responsibility_sentence
@@ -15,16 +14,13 @@ class UnitTasks:
     name = "unit_tasks"
 
     def match(self, q: Question, ctx: AnswerContext) -> bool:
-        qn = q.normalized
-        asks_who = cues.WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn))     # 州财政局作为责任单位承担哪些工作
         # 楚雄医专有哪些任务 / 楚雄医专做哪些: tasks; 楚雄医专开设了哪些专业: not tasks
-        return bool(unit_db.find_units(qn)) and not asks_who and bool(
-            cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)?[？?。]?$", qn))
+        return bool(q.units) and q.wants("tasks") and not q.wants("who")
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
         qn = q.normalized
         tasks = {}
-        for name in unit_db.find_units(qn):
+        for name in q.units:
             canonical, clauses = ctx.kb.unit_tasks(name, ctx.snap)
             tasks[canonical] = clauses
         if not any(tasks.values()):

@@ -17,7 +17,7 @@ class Versions:
     name = "versions"
 
     def match(self, q: Question, ctx: AnswerContext) -> bool:
-        return bool(cues.COMPARE.search(q.normalized)) and ctx.scope_doc(q.context) is not None
+        return q.wants("compare") and ctx.scope_doc(q.context) is not None
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
         """The two clauses are chosen together: each must answer the topic, and they should be the

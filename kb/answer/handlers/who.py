@@ -16,7 +16,7 @@ class Who:
     name = "who"
 
     def match(self, q: Question, ctx: AnswerContext) -> bool:
-        return bool(cues.WHO.search(q.normalized))
+        return q.wants("who")
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
         clauses = ctx.snap.clauses
