@@ -26,6 +26,8 @@ WHEN = re.compile(r"什么时候|何时|哪一年|哪年|几年|截至|期限|�
 LIST = re.compile(r"哪些|哪几|几种|几类|哪[一二三四五六七八九十两\d]+[个所项家条类种]|包括|分别|指谁|指哪|是谁|有哪|都有|名单|列举|是什么|指什么|什么意思|含义|内容")
 COMPARE = re.compile(r"变化|区别|不同|相比|对比|新旧|修订前后|修改前后|改了什么|修改了什么|有何变化|差异|新版|旧版|老版")
 FOLLOWUP = re.compile(r"^(那|那么|那它|它|其|该|这|此|还有|另外|然后)|[它其该此这]|呢[？?]?$")
+# what has actually happened (实际完成了多少, 今年新开了哪些专业), which plans and laws do not report
+ACTUAL = re.compile(r"实际|已经|目前已|截至目前|到目前|完成了多少|建成了|新开了?|开了哪些|招了多少|去年")
 SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
 # the thing asked for, when it may be a word the documents never use (招生电话是多少, 地址在哪里)
 ASKED_ATTRIBUTE = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是多少|是什么|是啥|在哪里|在哪儿|在哪|有多少|多少钱)")
