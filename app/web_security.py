@@ -113,11 +113,11 @@ class PasswordAttempts:
             fails = self.failures[client]
             if len(self.all_failures) >= self.GLOBAL_LOCK_AFTER:
                 wait = self.all_failures[0] + self.WINDOW - now
-                log.warning("admin password from %s refused: all clients locked out", client)
+                log.info("admin password from %s refused: all clients locked out", client)
                 return False, f"管理员口令错误次数过多，写入已暂停，请 {_minutes(wait)} 分钟后再试。"
             if self.locked_until.get(client, 0.0) > now:
                 wait = self.locked_until[client] - now
-                log.warning("admin password from %s refused: client locked out", client)
+                log.info("admin password from %s refused: client locked out", client)
                 return False, f"管理员口令连续错误次数过多，已锁定，请 {_minutes(wait)} 分钟后再试。"
             if len(fails) >= self.FREE:
                 wait = fails[-1] + min(2.0 ** (len(fails) - self.FREE), self.MAX_WAIT) - now
@@ -131,6 +131,9 @@ class PasswordAttempts:
             self.all_failures.append(now)
             log.warning("wrong admin password from %s (%d in %d min)", client, len(fails),
                         int(self.WINDOW // 60))
+            if len(self.all_failures) == self.GLOBAL_LOCK_AFTER:
+                log.warning("all clients locked out: %d wrong admin passwords in %d min",
+                            self.GLOBAL_LOCK_AFTER, int(self.WINDOW // 60))
             if len(fails) >= self.LOCK_AFTER:
                 self.locked_until[client] = now + self.LOCK_SECONDS
                 log.warning("client %s locked out for %d min after %d wrong admin passwords",
@@ -250,7 +253,7 @@ class WebGuard:
         return origin is None or self.same_origin(origin, conn)
 
     @staticmethod
-    def client(conn: HTTPConnection | None) -> str:
+    def client_of(conn: HTTPConnection | None) -> str:
         return conn.client.host if conn is not None and conn.client else "unknown"
 
     # ---------------------------------------------------------------- writes
@@ -259,15 +262,15 @@ class WebGuard:
         if self.settings.admin_password:
             if not password:
                 return False, "请先输入管理员口令，未执行写入操作。"
-            return self.attempts.check(self.client(conn), password, self.settings.admin_password)
+            return self.attempts.check(self.client_of(conn), password, self.settings.admin_password)
         if not is_loopback(self.settings.host):
             return False, ("未设置管理员口令（KB_ADMIN_PASSWORD），而服务对外开放："
                            "为安全起见，上传和删除已禁用。")
         if conn is not None and self.is_local(conn):
             return True, ""
+        headers = conn.headers if conn is not None else {}
         log.warning("write without a password refused: %s is not a direct local request "
-                    "(Host %r, Origin %r)", self.client(conn),
-                    conn.headers.get("host") if conn else None, conn.headers.get("origin") if conn else None)
+                    "(Host %r, Origin %r)", self.client_of(conn), headers.get("host"), headers.get("origin"))
         return False, ("未设置管理员口令（KB_ADMIN_PASSWORD）：只接受在本机直接打开本服务时的上传和删除，"
                        "经转发、代理或其他网页发来的写入请求已拒绝。")
 
@@ -278,7 +281,7 @@ class WebGuard:
                 expiry = self.unlocked.get(conn.cookies.get(UNLOCK_COOKIE, ""), 0.0)
             if expiry > self.clock():
                 return ""
-            return ("上传文件需要管理员口令：请先在“管理员口令”框中输入口令"
+            return ("上传文件需要管理员口令：请先在“管理员口令”框中输入正确的口令"
                     "（输入后按回车或点击别处），再选择文件。")
         ok, why = self.write_permission(None, conn)
         return "" if ok else why
@@ -314,11 +317,11 @@ class WebGuard:
         """(status, message) when the request is refused before Gradio sees it."""
         host = conn.headers.get("host", "")
         if not self.host_allowed(host):
-            log.warning("request from %s refused: foreign Host %r", self.client(conn), host)
+            log.warning("request from %s refused: foreign Host %r", self.client_of(conn), host)
             return 400, "拒绝访问：请求的主机名（Host）不是本服务的地址。"
         origin = conn.headers.get("origin")
         if origin is not None and not self.same_origin(origin, conn):
-            log.warning("request from %s refused: foreign Origin %r", self.client(conn), origin)
+            log.warning("request from %s refused: foreign Origin %r", self.client_of(conn), origin)
             return 403, "拒绝访问：来自其他网页的请求（Origin 与本服务不符）。"
         if conn.scope["type"] == "http" and conn.scope["method"] == "POST" and self.is_upload(conn):
             why = self.upload_permission(conn)
@@ -329,7 +332,7 @@ class WebGuard:
                 return 411, "上传请求须注明大小（Content-Length）。"
             if int(length) > self.upload_body_limit:
                 return 413, f"上传的文件超过 {self.settings.max_file_bytes // 2**20} MB 的上限。"
-            why = self.uploads.take(self.client(conn), int(length))
+            why = self.uploads.take(self.client_of(conn), int(length))
             if why:
                 return 429, why
         return None
