@@ -159,9 +159,9 @@ def launch_options(settings: Settings) -> dict:
             "footer_links": [], "show_error": False}
 
 
-def start(kb: KnowledgeBase, settings: Settings) -> RunningServer:
-    """The app, behind app/web_security.py's checks, served in a background thread."""
-    guard = WebGuard(settings)
+def start(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = None) -> RunningServer:
+    """The app, behind app/web_security.py's checks (`guard`), served in a background thread."""
+    guard = guard or WebGuard(settings)
     demo = build_app(kb, settings, guard)
     demo.queue(default_concurrency_limit=4, max_size=64)
     return guard.start(demo, **launch_options(settings))

@@ -55,9 +55,19 @@ def kb(tmp_path_factory) -> KnowledgeBase:
     return kb
 
 
-def _start(kb: KnowledgeBase, **overrides):
+class Clock:
+    """The password server's time: frozen, moved on by the tests."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _start(kb: KnowledgeBase, clock=None, **overrides):
     settings = dataclasses.replace(kb.settings, host="127.0.0.1", port=free_port(), **overrides)
-    return web.start(kb, settings)
+    return web.start(kb, settings, WebGuard(settings, clock) if clock else None)
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +79,13 @@ def open_server(kb):
 
 
 @pytest.fixture(scope="module")
-def password_server(kb):
-    running = _start(kb, admin_password=PASSWORD, max_file_bytes=SMALL_FILE)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="module")
+def password_server(kb, clock):
+    running = _start(kb, clock, admin_password=PASSWORD, max_file_bytes=SMALL_FILE)
     yield running
     running.close()
 
@@ -214,29 +229,38 @@ def test_cors_allows_no_other_origin(open_server):
 
 # -- item 6: password attempts are slowed down and locked out per client, and logged -----
 
-def test_200_wrong_passwords_are_slowed_down_and_logged(password_server, kb, caplog):
+def test_200_wrong_passwords_are_slowed_down_locked_out_and_logged(password_server, kb, clock, caplog):
     url = password_server.url
+    unlock = url + UNLOCK_PATH.lstrip("/")
     attacker = {"X-Forwarded-For": "198.51.100.7"}   # a client of its own (trusted from loopback)
     caplog.set_level(logging.INFO, logger="app.web_security")
     client = Client(url, headers=attacker, verbose=False)
+    # 200 wrong passwords at once, as the probe sent them: 20 through the app's /remove, the
+    # rest to the upload unlock; only the first few are even compared.
     answers = [client.predict(None, f"guess-{i}", api_name="/remove") for i in range(20)]
     with httpx.Client(headers=attacker) as http:
-        answers += [http.post(url + UNLOCK_PATH.lstrip("/"), json={"password": f"guess-{i}"}).text
-                    for i in range(20, 200)]
-        heard = sum("口令不正确" in a for a in answers)     # compared with the password at all
-        assert heard <= PasswordAttempts.LOCK_AFTER, heard
-        assert sum("频繁" in a or "锁定" in a for a in answers) == 200 - heard
-        right = http.post(url + UNLOCK_PATH.lstrip("/"), json={"password": PASSWORD})
-        assert right.status_code == 403 and UNLOCK_COOKIE not in right.cookies
+        answers += [http.post(unlock, json={"password": f"guess-{i}"}).text for i in range(20, 200)]
+        assert sum("口令不正确" in a for a in answers) == PasswordAttempts.FREE
+        assert sum("秒后再试" in a for a in answers) == 200 - PasswordAttempts.FREE
+        assert http.post(unlock, json={"password": PASSWORD}).status_code == 403   # too soon
+        # Waiting out each back-off buys one more guess, until the lockout.
+        for extra in range(PasswordAttempts.LOCK_AFTER - PasswordAttempts.FREE):
+            clock.now += 2 ** extra                  # 1, 2, 4 … seconds
+            assert "口令不正确" in http.post(unlock, json={"password": "guess"}).text
+        clock.now += 60
+        right = http.post(unlock, json={"password": PASSWORD})
+        assert right.status_code == 403 and "已锁定" in right.text and UNLOCK_COOKIE not in right.cookies
     before = doc_ids(kb)
-    assert "已删除" not in try_write(url, "/remove", next(iter(before)), PASSWORD, headers=attacker)
+    assert "已锁定" in try_write(url, "/remove", next(iter(before)), PASSWORD, headers=attacker)
     assert doc_ids(kb) == before
-    wrong = [r for r in caplog.records if "wrong admin password from 198.51.100.7" in r.getMessage()]
-    assert len(wrong) == heard
-    # Another client is not held back by this one's failures.
-    other = httpx.post(url + UNLOCK_PATH.lstrip("/"), json={"password": PASSWORD},
-                       headers={"X-Forwarded-For": "198.51.100.8"})
+    logged = [r.getMessage() for r in caplog.records]
+    assert sum("wrong admin password from 198.51.100.7" in m for m in logged) == PasswordAttempts.LOCK_AFTER
+    assert any("client 198.51.100.7 locked out" in m for m in logged)
+    # Another client is not held back; the attacker's lockout ends.
+    other = httpx.post(unlock, json={"password": PASSWORD}, headers={"X-Forwarded-For": "198.51.100.8"})
     assert other.status_code == 204 and other.cookies.get(UNLOCK_COOKIE)
+    clock.now += PasswordAttempts.LOCK_SECONDS
+    assert httpx.post(unlock, json={"password": PASSWORD}, headers=attacker).status_code == 204
 
 
 def test_password_attempts_back_off_then_lock_out_per_client():
