@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
-import hmac
+import functools
 import logging
 import re
 import shutil
@@ -21,6 +21,7 @@ import gradio as gr
 import pandas as pd
 
 from app import web_render as R
+from app.web_security import RunningServer, WebGuard, is_loopback, run_until_stopped
 from kb.api import IngestReport, KnowledgeBase
 from kb.config import Settings
 from kb.schema import Answer, Citation, Clause, InputError
@@ -36,7 +37,6 @@ EXAMPLE_QUESTIONS = [
     "这份方案的文号是什么？",
 ]
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 INTERNAL_ERROR = "出错了：服务器内部错误，请稍后再试。详细信息已写入服务日志。"
 
 TASK_COLS = ["条款", "任务", "所在章节", "条款原文（摘要）", "文档"]
@@ -159,27 +159,16 @@ def launch_options(settings: Settings) -> dict:
             "footer_links": [], "show_error": False}
 
 
-def serve(kb: KnowledgeBase, settings: Settings) -> None:
-    demo = build_app(kb, settings)
+def start(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = None) -> RunningServer:
+    """The app, behind app/web_security.py's checks (`guard`), served in a background thread."""
+    guard = guard or WebGuard(settings)
+    demo = build_app(kb, settings, guard)
     demo.queue(default_concurrency_limit=4, max_size=64)
-    demo.launch(server_name=settings.host, server_port=settings.port, share=False,
-                **launch_options(settings))
+    return guard.start(demo, **launch_options(settings))
 
 
-# -- writes: who may change the knowledge base -----------------------------------------
-
-def write_permission(settings: Settings, password: str | None) -> tuple[bool, str]:
-    """(allowed, reason). With a password configured it must match; without one,
-    writes are allowed only when the app listens on the loopback interface."""
-    if settings.admin_password:
-        given = (password or "").encode()
-        if hmac.compare_digest(given, settings.admin_password.encode()):
-            return True, ""
-        return False, "管理员口令不正确，未执行写入操作。"
-    if settings.host in LOCAL_HOSTS:
-        return True, ""
-    return False, ("未设置管理员口令（KB_ADMIN_PASSWORD），而服务对外开放："
-                   "为安全起见，上传和删除已禁用。")
+def serve(kb: KnowledgeBase, settings: Settings) -> None:
+    run_until_stopped(lambda: start(kb, settings))
 
 
 # -- tables (pure: KnowledgeBase objects -> DataFrames) ---------------------------------
@@ -342,12 +331,16 @@ class _Exports:
 
 # -- the app ----------------------------------------------------------------------
 
-def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
+def build_app(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = None) -> gr.Blocks:
+    """The Gradio app; `guard` decides who may write (app/web_security.py)."""
+    guard = guard or WebGuard(settings)
     exports = _Exports()
-    can_write_locally = not settings.admin_password and settings.host in LOCAL_HOSTS
+    can_write_locally = not settings.admin_password and is_loopback(settings.host)
 
     def guarded(fn, fallback):
-        """Run a handler; an unexpected error is logged and becomes `fallback(message)`."""
+        """Run a handler; an unexpected error is logged and becomes `fallback(message)`.
+        The wrapper keeps fn's signature: Gradio reads gr.Request / gr.Progress from it."""
+        @functools.wraps(fn)
         def run(*args, **kwargs):
             try:
                 return fn(*args, **kwargs)
@@ -356,7 +349,6 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
             except Exception:   # noqa: BLE001 - the page shows a message, the log the trace
                 log.exception("web handler %s failed", fn.__name__)
                 return fallback(INTERNAL_ERROR)
-        run.__name__ = fn.__name__
         return run
 
     # ---------------------------------------------------------------- 问答
@@ -499,8 +491,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         doc = next((d for d in kb.documents() if d.doc_id == doc_id), None) if doc_id else None
         return R.document_html(doc, kb.clauses(doc_id) if doc else [])
 
-    def upload(file_path, password, progress=gr.Progress()):
-        ok, why = write_permission(settings, password)
+    def upload(file_path, password, request: gr.Request, progress=gr.Progress()):
+        ok, why = guard.write_permission(password, request)
         if not ok:
             return R.notice_html(why, "error")
         if not file_path:
@@ -518,8 +510,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         report: IngestReport = kb.add_file(name, path.read_bytes(), progress=tick)
         return R.notice_html(*_report_message(name, report))
 
-    def remove(doc_id, password):
-        ok, why = write_permission(settings, password)
+    def remove(doc_id, password, request: gr.Request):
+        ok, why = guard.write_permission(password, request)
         if not ok:
             return R.notice_html(why, "error")
         if not doc_id:
@@ -678,6 +670,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                         if settings.admin_password:
                             password = gr.Textbox(label="管理员口令（上传、删除需要）", type="password",
                                                   elem_id="kb-password")
+                            guard.unlock_uploads_with(password)
                         else:
                             password = gr.Textbox(visible=False, type="password")
                             gr.HTML(R.notice_html(

@@ -1,15 +1,12 @@
-"""The web app's pure helpers: escaping, highlighting, citation and context HTML, tables, write policy."""
+"""The web app's pure helpers: escaping, highlighting, citation and context HTML, tables."""
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 
 from app import web_render as R
-from app.web import write_permission
-from kb.config import Settings
 from kb.schema import Answer, Citation, Clause, Document
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -51,6 +48,13 @@ def test_md_text_renders_nothing():
     assert r"\$x\$" in out
     # Chinese text passes through untouched.
     assert R.md_text("州教育体育局负责") == "州教育体育局负责"
+
+
+@pytest.mark.parametrize("escape", [R.esc, R.md_text])
+def test_control_and_bidi_characters_are_not_shown(escape):
+    shown = escape("甲\u202e乙\x1b[31m丙\x00丁\u2066戊\u200f己\r\n第二行\t末")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", shown)
+    assert "\n第二行\t末" in shown and "甲乙" in shown
 
 
 # -- highlighting --------------------------------------------------------------------
@@ -225,22 +229,6 @@ def test_snippet():
     assert R.snippet("短文本") == "短文本"
     assert R.snippet("一二三四五六", limit=4) == "一二三四…"
     assert R.snippet("换行\n  和   空格") == "换行 和 空格"
-
-
-# -- who may write (the one policy function in app/web.py) ----------------------------------
-
-def test_write_permission():
-    base = Settings.from_env()
-    local = dataclasses.replace(base, host="127.0.0.1", admin_password="")
-    public = dataclasses.replace(base, host="0.0.0.0", admin_password="")
-    guarded = dataclasses.replace(base, host="0.0.0.0", admin_password="s3cret")
-    assert write_permission(local, "")[0]
-    allowed, why = write_permission(public, "anything")
-    assert not allowed and "KB_ADMIN_PASSWORD" in why
-    assert write_permission(guarded, "s3cret")[0]
-    allowed, why = write_permission(guarded, "wrong")
-    assert not allowed and "s3cret" not in why
-    assert not write_permission(guarded, None)[0]
 
 
 # -- tables (pure builders in app/web.py) ---------------------------------------------------
