@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from kb import units as unit_db
 from kb.answer import cues
-from kb.retrieve import finest, named_documents, topic_of
+from kb.retrieve import finest, named_documents, topic_of, unknown_documents
 from kb.schema import InputError
 from kb.textnorm import fold, t2s, to_halfwidth
 from kb.tokenize import STOPWORDS, content_words, dictionary_words, general_frequency, tokens
@@ -51,6 +51,7 @@ class Question:
     units: tuple[str, ...] = ()       # possible 责任单位 it names, canonical
     entities: tuple[str, ...] = ()    # schools and bodies it names, canonical
     documents: tuple[str, ...] = ()   # doc_ids it names by title or 文号
+    unknown_documents: tuple[str, ...] = ()  # documents it names that the knowledge base does not hold
     asks: frozenset[str] = frozenset()  # what it asks for: who, tasks, mention, compare, number, time, list
     meta_fields: tuple[str, ...] = ()  # document facts it may ask for (文号, 成文日期 …)
     slogan: str = ""                  # a numbered slogan it quotes ("3377522")
@@ -272,6 +273,7 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
     own = Question(
         text=message, normalized=qn, context=_full_names(qn), speaker=speaker, units=units, entities=entities,
         documents=named_documents(qn, snap) if snap is not None else (),
+        unknown_documents=tuple(unknown_documents(qn, snap)) if snap is not None else (),
         asks=asks, meta_fields=tuple(f for f, cue in cues.META.items() if cue.search(qn)),
         slogan=_slogan(qn), attribute=_attribute(qn), measure=asked_unit(qn),
         years=tuple(re.findall(r"((?:19|20)\d\d)\s*年", qn)), corrections=corrections,

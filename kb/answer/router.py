@@ -51,7 +51,9 @@ class Answerer:
         return answer
 
     def _single(self, q: Question) -> Answer:
-        if policy.foreign(self.ctx, q.normalized):
+        if q.unknown_documents and not q.documents:
+            answer = self.ctx.abstain(q.text, "知识库中没有" + "、".join(f"《{d}》" for d in q.unknown_documents) + "。")
+        elif policy.foreign(self.ctx, q.normalized):
             answer = self.ctx.abstain(q.text)
         else:
             answer = route(q, self.ctx) or FREE_TEXT.answer(q, self.ctx)
