@@ -144,12 +144,14 @@ def phrase_stream(question: str, extractive: Answer, given: list[Citation],
     if refusal := _refusal(extractive, given, config):
         yield _fallback(extractive, *refusal)
         return
-    deadline = time.monotonic() + config.timeout
-    text, shown, stream = "", "", None
+    text, shown, stream, deadline = "", "", None, None
     try:
+        # the endpoint's client times out a reply that does not start or stalls; a reply that
+        # trickles on has `timeout` seconds from its first piece
         stream = _client(config).stream_chat(_messages(question, extractive, given))
         for chunk in stream:
             text += chunk.delta or ""
+            deadline = deadline or time.monotonic() + config.timeout
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no complete reply within {config.timeout:g} s")
             closed = _closed_prefix(text)
@@ -253,6 +255,7 @@ _DATE = re.compile(r"(\d{4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号
 _PERCENT = re.compile(rf"(\d+(?:\.\d+)?)\s*%|百分之\s*({_CN_NUMERAL}|\d+(?:\.\d+)?)")
 _ARABIC = re.compile(r"\d+(?:\.\d+)?(?:\s*[万亿千](?![米克瓦]))?")
 _CHINESE = re.compile(_CN_NUMERAL)
+_LIST_NUMBER = re.compile(r"^[\s*#>•-]*\d{1,2}[.、)）](?!\d)", re.M)   # "1. " of a list the model writes
 _QUOTED = re.compile(r"“([^“”]{2,})”|\"([^\"]{2,})\"|「([^「」]{2,})」|『([^『』]{2,})』")
 _TITLE = re.compile(r"《([^《》]{2,})》")
 _MULTIPLIER = {"千": 1e3, "万": 1e4, "亿": 1e8}     # after a number in digits (10万); 万 and 亿 in a Chinese one
@@ -297,6 +300,8 @@ def _facts(text: str, strict: bool = False) -> _Facts:
 
     def blank(m: re.Match) -> str:
         return " " * len(m[0])
+    if strict:
+        work = _LIST_NUMBER.sub(blank, work)
     for m in _DATE.finditer(work):
         y, mo, d = (m[1], m[2], m[3]) if m[1] else (m[4], m[5], m[6])
         dates.append(((float(y), _int(mo), _int(d)), m[0]))

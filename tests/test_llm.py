@@ -44,6 +44,8 @@ SOURCES = [
     ("2025年起升学比例不低于60%，每年培训10万人次[2,1]。", "2025年起升学比例不低于60%，每年培训10万人次[1][2]。"),
     ("原文是“每年开展不少于10万人次的职业技能及各类培训”［1］。", "原文是“每年开展不少于10万人次的职业技能及各类培训”[1]。"),
     ("《中华人民共和国劳动法》自1995年1月1日起施行[3]。", "《中华人民共和国劳动法》自1995年1月1日起施行[1]。"),
+    # the numbers of a list the model writes are not figures
+    ("3. 每年培训10万人次[1]\n4. 升学比例不低于60%[2]", None),
 ])
 def test_faithful_text_passes_and_is_renumbered(text, renumbered):
     verified = llm.verify(text, SOURCES)
