@@ -86,11 +86,18 @@ class KnowledgeBase:
         self._snap, self._snap_mtime = snap, mtime
 
     # -- questions -------------------------------------------------------
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
-        """Answer contract. `history`: earlier questions of the chat, for follow-ups.
+    def ask(self, question: str, history: list[str] | None = None, llm: bool = False) -> Answer:
+        """Answer contract. `history`: earlier questions of the chat, for follow-ups. `llm`: a
+        free-text answer is rephrased by the configured LLM when its text passes verification
+        (kb.llm); the answer then carries an `llm` note either way.
         Raises InputError for an empty or oversized question."""
         from kb.answer import Answerer
-        return Answerer(self).answer(question, history or [])
+        answer = Answerer(self).answer(question, history or [])
+        if llm:      # to move into the free-text handler of the answer layer
+            from kb import llm as phrasing
+            hits = self.retrieve(answer.question) if phrasing.phrases(answer) else []
+            answer = phrasing.phrase(question, answer, phrasing.sources(answer, hits, self.snapshot().documents))
+        return answer
 
     def retrieve(self, question: str, mode: str = "hybrid", k: int = 10) -> list[ScoredClause]:
         """mode: "hybrid" | "dense" | "keyword"."""

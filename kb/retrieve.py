@@ -446,9 +446,12 @@ class Retriever:
         return factor
 
     def search(self, question: str, mode: str = "hybrid", k: int = 10,
-               where: Callable[[int], bool] | None = None, snap: Snapshot | None = None) -> list[ScoredClause]:
+               where: Callable[[int], bool] | None = None, snap: Snapshot | None = None,
+               within: tuple[str, ...] = ()) -> list[ScoredClause]:
         """Clause-level results, best first. `where` keeps only clause indexes it accepts (indexes
-        into `snap`, the snapshot an answer is built from; the current one by default)."""
+        into `snap`, the snapshot an answer is built from; the current one by default). `within`:
+        documents a caller filters on, whose own best keyword matches join the candidates as a
+        named document's do (else the whole knowledge base competes for the candidate places)."""
         if mode not in ("hybrid", "dense", "keyword"):
             raise ValueError(f"unknown retrieval mode {mode!r}")
         snap = snap or self.snapshot()
@@ -458,7 +461,8 @@ class Retriever:
         scope = document_scope(question, snap)
         named = named_documents(question, snap)
         dense = self.dense(snap, question) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(snap, topic, named=named) if mode in ("hybrid", "keyword") else []
+        keyword = (self.keyword(snap, topic, named=tuple(dict.fromkeys(named + within)))
+                   if mode in ("hybrid", "keyword") else [])
         fused: dict[int, ScoredClause] = {}
         weights = {"dense": DENSE_WEIGHT if mode == "hybrid" else 1.0, "keyword": 1.0}
         for kind, hits in (("dense", dense), ("keyword", keyword)):
