@@ -116,7 +116,9 @@ def cmd_targets(args) -> int:
 
 
 def cmd_check(args) -> int:
-    problems = _open_kb(args).check()
+    kb = _open_kb(args)
+    problems = kb.check()
+    print(f"编码器：{kb.index_encoder()}")
     for p in problems:
         print(p)
     if not problems:

@@ -6,10 +6,12 @@ import re
 import tempfile
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 from filelock import FileLock
 
 from ingest.read import SUPPORTED, sha256_bytes
@@ -199,18 +201,26 @@ class KnowledgeBase:
         """Index files and directories. Unchanged files cost nothing; files gone from a scanned
         directory are removed. Atomic: a crash leaves the previous state answering."""
         from ingest.pipeline import PIPELINE_VERSION, keyword_text, parse_document
+        from kb.embed import backend_name, key, record_for
         from kb.retrieve import title_keys
         from kb.tokenize import add_words
         started = time.perf_counter()
+        encoder = record_for(backend_name())
         report = IngestReport()
         files, dirs = _collect(paths)
-        with self._write_lock, FileLock(str(self.settings.data_dir / ".ingest.lock")):
+        with self._write_lock, FileLock(str(self.settings.data_dir / ".ingest.lock")), \
+                _EncodeAhead(self.store, key(encoder)) as ahead:
             snap = self.store.load()
             self._sweep(snap)
             documents = dict(snap.documents)
             rows = {}    # doc_id -> [(clause, vector_id, tokens)]
             for c, v, t in zip(snap.clauses, snap.vector_ids, snap.tokens):
                 rows.setdefault(c.doc_id, []).append((c, v, t))
+            # Vectors of another encoder are never mixed with this one's: all are made anew.
+            new_encoder = bool(rows) and snap.encoder != encoder
+            if new_encoder:
+                rows = {d: [(c, vector_id(c, documents[d].title, key(encoder)), t) for c, _, t in r]
+                        for d, r in rows.items()}
             seen_ids = set()
             parsed: dict[str, list[Clause]] = {}
             for n, path in enumerate(files, 1):
@@ -231,22 +241,23 @@ class KnowledgeBase:
                 doc.source = str(path)
                 documents[doc_id] = doc
                 parsed[doc_id] = clauses
+                ahead.add(clauses, doc.title)
                 report.added.append(doc_id)
             # every title is a word before any clause is tokenised, so a fresh ingest stores the
             # same tokens as a re-ingest in a process that opened the knowledge base first
             add_words(k for d in documents.values() for k in title_keys(d))
             for doc_id, clauses in parsed.items():
                 title = documents[doc_id].title
-                rows[doc_id] = [(c, vector_id(c, title), tokens(keyword_text(c, title))) for c in clauses]
+                rows[doc_id] = [(c, vector_id(c, title, key(encoder)), tokens(keyword_text(c, title))) for c in clauses]
             for doc_id, doc in list(documents.items()):
                 source = Path(doc.source)
                 if doc_id not in seen_ids and any(source.is_relative_to(d) for d in dirs) and not source.exists():
                     del documents[doc_id]
                     rows.pop(doc_id, None)
                     report.removed.append(doc_id)
-            if report.changed:
-                report.clauses = self._embed_missing(documents, rows, progress)
-                self._commit(snap.generation + 1, documents, rows)
+            if report.changed or new_encoder:
+                report.clauses = self._embed_missing(documents, rows, progress, ahead.vectors())
+                self._commit(snap.generation + 1, documents, rows, encoder)
             else:
                 # Nothing to re-parse, but vectors lost from Chroma are restored (ids are content
                 # hashes, so the manifest stays as it is); usually an id lookup and nothing else.
@@ -270,8 +281,10 @@ class KnowledgeBase:
             except FileNotFoundError:
                 pass
 
-    def _embed_missing(self, documents, rows, progress: Progress | None) -> int:
+    def _embed_missing(self, documents, rows, progress: Progress | None, ready: dict | None = None) -> int:
+        """Upserts the vectors Chroma lacks; `ready`: vector id -> vector made while reading."""
         from kb.embed import embed
+        ready = dict(ready or {})
         todo = [(c, v) for doc_rows in rows.values() for c, v, _ in doc_rows]
         have = self.store.existing_vector_ids([v for _, v in todo])
         todo = [(c, v) for c, v in todo if v not in have]
@@ -282,18 +295,21 @@ class KnowledgeBase:
             chunk = todo[start:start + batch]
             if progress:
                 progress(start, len(todo), "向量化条款")
-            texts = [embed_text(c, documents[c.doc_id].title) for c, _ in chunk]
-            self.store.add_vectors([v for _, v in chunk], embed(texts),
+            missing = [(c, v) for c, v in chunk if v not in ready]
+            if missing:
+                made = embed([embed_text(c, documents[c.doc_id].title) for c, _ in missing])
+                ready.update(zip([v for _, v in missing], made))
+            self.store.add_vectors([v for _, v in chunk], np.array([ready.pop(v) for _, v in chunk]),
                                    [{"doc_id": c.doc_id, "clause_id": c.clause_id, "part": c.part} for c, _ in chunk],
                                    [c.text for c, _ in chunk])
         if progress:
             progress(len(todo), len(todo), "完成")
         return len(todo)
 
-    def _commit(self, generation: int, documents: dict[str, Document], rows: dict[str, list]):
+    def _commit(self, generation: int, documents: dict[str, Document], rows: dict[str, list], encoder: dict | None):
         ordered = [r for doc_id in documents for r in rows.get(doc_id, [])]
         snap = Snapshot.build(generation, documents, [r[0] for r in ordered], [r[1] for r in ordered],
-                              [r[2] for r in ordered])
+                              [r[2] for r in ordered], encoder)
         self.store.save(snap)
         self._use(snap, self.store.manifest_mtime())
         orphans = self.store.all_vector_ids() - set(snap.vector_ids)
@@ -342,13 +358,20 @@ class KnowledgeBase:
             for c, v, t in zip(snap.clauses, snap.vector_ids, snap.tokens):
                 if c.doc_id != doc_id:
                     rows.setdefault(c.doc_id, []).append((c, v, t))
-            self._commit(snap.generation + 1, documents, rows)
+            self._commit(snap.generation + 1, documents, rows, snap.encoder)
             source = Path(snap.documents[doc_id].source)
             if source.parent == self.settings.data_dir / "files":
                 source.unlink(missing_ok=True)
 
+    def index_encoder(self) -> str:
+        """Which encoder made the index's vectors (`kb check` prints it)."""
+        from kb.embed import describe
+        snap = self.snapshot()
+        return describe(snap.encoder) if snap.clauses else "（空知识库）"
+
     def check(self) -> list[str]:
-        """Consistency of manifest, vectors and BM25; an empty list means consistent."""
+        """Consistency of manifest, vectors, BM25 and encoder; an empty list means consistent."""
+        from kb.embed import backend_for, backend_name, describe, record_for
         snap = self.store.load()
         problems = []
         stored = self.store.all_vector_ids()
@@ -360,10 +383,45 @@ class KnowledgeBase:
             problems.append(f"{len(orphans)} 个向量不属于任何条款（中断的写入留下的，下次 ingest 会清理）")
         if snap.bm25 is not None and int(snap.bm25.scores["num_docs"]) != len(snap.clauses):
             problems.append("BM25 索引与条款数不一致")
+        if snap.clauses and backend_for(snap.encoder) is None:
+            problems.append(f"向量由 {describe(snap.encoder)} 生成，本机没有这个编码器：检索暂不用向量，"
+                            "下次 ingest 会用当前编码器重新生成全部向量")
+        elif snap.clauses and snap.encoder != record_for(backend_name()):
+            problems.append(f"向量由 {describe(snap.encoder)} 生成，当前编码器（KB_ENCODER）是 "
+                            f"{describe(record_for(backend_name()))}：提问仍用原编码器，下次 ingest 会重新生成全部向量")
         unknown = {c.doc_id for c in snap.clauses} - set(snap.documents)
         if unknown:
             problems.append(f"条款引用了不存在的文档：{sorted(unknown)}")
         return problems
+
+
+class _EncodeAhead:
+    """Encodes the clauses of each file as soon as it is read, in a worker thread, while the
+    ingest reads the next files: onnxruntime releases the GIL, so Python parsing and native
+    encoding share the cores instead of taking turns."""
+
+    def __init__(self, store: Store, encoder_key: str):
+        self.store, self.encoder_key = store, encoder_key
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode-ahead")
+        self.pending: list[tuple[list[str], Future]] = []
+
+    def __enter__(self) -> "_EncodeAhead":
+        return self
+
+    def __exit__(self, *exc):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def add(self, clauses: list[Clause], title: str):
+        from kb.embed import embed
+        ids = [vector_id(c, title, self.encoder_key) for c in clauses]
+        have = self.store.existing_vector_ids(ids)
+        todo = [(c, v) for c, v in zip(clauses, ids) if v not in have]
+        if todo:
+            texts = [embed_text(c, title) for c, _ in todo]
+            self.pending.append(([v for _, v in todo], self.pool.submit(embed, texts)))
+
+    def vectors(self) -> dict[str, np.ndarray]:
+        return {v: vec for ids, future in self.pending for v, vec in zip(ids, future.result())}
 
 
 _ARTICLE_REF = re.compile(r"(?:本法|本条例|本办法|本规定|《(?P<title>[^《》]{2,40})》)\s*(?P<article>第[一二三四五六七八九十百零]+条)")

@@ -1,9 +1,12 @@
-"""Persistence: clause facts (one JSON manifest), vectors (Chroma), BM25 (rebuilt from stored tokens).
+"""Persistence: clause facts (one JSON manifest), vectors (Chroma), BM25 (saved beside the manifest).
 
 Writes are atomic per ingest run. The manifest `kb.json` is the source of truth and is replaced
-with os.replace() only after every vector it names is in Chroma. Vector ids carry a content hash,
-so unchanged clauses keep their vectors and a half-finished run leaves only orphan vectors, which
-readers ignore (they keep to the manifest's ids) and the next run deletes.
+with os.replace() only after every vector it names is in Chroma and the BM25 index it names is on
+disk (`bm25-<generation>-<n>/`, bm25s' own format, written to a temp dir and renamed). Vector ids
+carry a hash of the clause text and of the encoder, so unchanged clauses keep their vectors, a
+new encoder gets new vectors (never a mix), and a half-finished run leaves only orphan vectors,
+which readers ignore (they keep to the manifest's ids) and the next run deletes. The manifest
+records the encoder that made its vectors (kb.embed.record_for).
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +27,7 @@ from kb.schema import Clause, Document, Target
 COLLECTION = "clauses"
 SEARCH_EF = 2000
 MANIFEST = "kb.json"
+BM25_PREFIX = "bm25-"
 
 
 def embed_text(clause: Clause, doc_title: str) -> str:
@@ -30,8 +35,9 @@ def embed_text(clause: Clause, doc_title: str) -> str:
     return f"{doc_title} {' '.join(clause.path)}\n{clause.text}"
 
 
-def vector_id(clause: Clause, doc_title: str) -> str:
-    digest = hashlib.sha1(embed_text(clause, doc_title).encode("utf-8")).hexdigest()[:16]
+def vector_id(clause: Clause, doc_title: str, encoder_key: str) -> str:
+    """The clause's vector as one encoder (kb.embed.key) made it from the clause's text."""
+    digest = hashlib.sha1(f"{encoder_key}\n{embed_text(clause, doc_title)}".encode("utf-8")).hexdigest()[:16]
     return f"{clause.uid}@{digest}"
 
 
@@ -44,15 +50,16 @@ class Snapshot:
     vector_ids: list[str]
     tokens: list[list[str]]
     bm25: bm25s.BM25 | None
+    encoder: dict | None = None     # kb.embed.record_for(...) of the vectors; None: written before records
 
     @classmethod
     def build(cls, generation: int, documents: dict[str, Document], clauses: list[Clause],
-              vector_ids: list[str], tokens: list[list[str]]) -> "Snapshot":
-        bm25 = None
-        if clauses:
+              vector_ids: list[str], tokens: list[list[str]], encoder: dict | None = None,
+              bm25: bm25s.BM25 | None = None) -> "Snapshot":
+        if clauses and bm25 is None:
             bm25 = bm25s.BM25()
             bm25.index([t or ["∅"] for t in tokens], show_progress=False)
-        return cls(generation, documents, clauses, vector_ids, tokens, bm25)
+        return cls(generation, documents, clauses, vector_ids, tokens, bm25, encoder)
 
     @functools.cached_property
     def index_of(self) -> dict[str, int]:
@@ -102,6 +109,7 @@ class Store:
         # no manifest names (a running or killed ingest), which queries must look past.
         self._manifest_sizes: list[int] = []
         self._count: int | None = None    # Chroma's vector count, cached: counting costs a query
+        self._bm25_dir = ""               # the BM25 directory of the last manifest loaded or saved
 
     # -- vectors -----------------------------------------------------------
     @property
@@ -193,13 +201,55 @@ class Store:
         self._seen_manifest(len(rows))
         self._count = None      # another process may have written vectors
         clauses = [_clause_from_dict(r["clause"]) for r in rows]
+        self._bm25_dir = data.get("bm25", "")
         return Snapshot.build(data["generation"], documents, clauses,
-                              [r["vector_id"] for r in rows], [r["tokens"] for r in rows])
+                              [r["vector_id"] for r in rows], [r["tokens"] for r in rows],
+                              data.get("encoder"), self._load_bm25(data.get("bm25", ""), len(rows)))
+
+    def _load_bm25(self, name: str, clauses: int) -> bm25s.BM25 | None:
+        """The BM25 index the manifest names, when it is there whole; else None (rebuilt from the
+        manifest's tokens: an index from before BM25 was saved, or a damaged one)."""
+        if not name or not (self.data_dir / name).is_dir():
+            return None
+        try:
+            bm25 = bm25s.BM25.load(str(self.data_dir / name), mmap=True, show_progress=False)
+        except (OSError, ValueError, KeyError):
+            return None
+        return bm25 if int(bm25.scores["num_docs"]) == clauses else None
+
+    def _save_bm25(self, snapshot: Snapshot) -> str:
+        """The snapshot's BM25 index in a new directory beside the manifest; returns its name."""
+        if snapshot.bm25 is None:
+            return ""
+        tmp = Path(tempfile.mkdtemp(dir=self.data_dir, prefix=f".{BM25_PREFIX}"))
+        try:
+            snapshot.bm25.save(str(tmp), show_progress=False)
+            for f in tmp.iterdir():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+            final = self.data_dir / f"{BM25_PREFIX}{snapshot.generation}-{tmp.name.removeprefix('.' + BM25_PREFIX)}"
+            os.rename(tmp, final)
+            return final.name
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def _drop_old_bm25(self, keep: set[str]):
+        """BM25 directories no manifest names any more, and temp ones of a killed run (writers
+        hold the ingest lock). The previous one stays: a reader may have just read its manifest."""
+        for d in [*self.data_dir.glob(f"{BM25_PREFIX}*"), *self.data_dir.glob(f".{BM25_PREFIX}*")]:
+            if d.name not in keep:
+                shutil.rmtree(d, ignore_errors=True)
 
     def save(self, snapshot: Snapshot):
-        """Atomic: a reader sees the old manifest or the new one, never a partial file."""
+        """Atomic: a reader sees the old manifest or the new one, never a partial file; the BM25
+        index the new manifest names is on disk before the manifest is."""
+        previous = self._bm25_dir
+        bm25_dir = self._save_bm25(snapshot)
         data = {
             "generation": snapshot.generation,
+            "encoder": snapshot.encoder,
+            "bm25": bm25_dir,
             "documents": [asdict(d) for d in snapshot.documents.values()],
             "clauses": [{"vector_id": v, "tokens": t, "clause": asdict(c)}
                         for c, v, t in zip(snapshot.clauses, snapshot.vector_ids, snapshot.tokens)],
@@ -212,6 +262,10 @@ class Store:
                 os.fsync(f.fileno())
             os.replace(tmp, self.manifest_path)
             self._seen_manifest(len(snapshot.vector_ids))
+            self._bm25_dir = bm25_dir
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
+            if bm25_dir:
+                shutil.rmtree(self.data_dir / bm25_dir, ignore_errors=True)
             raise
+        self._drop_old_bm25({bm25_dir, previous})
