@@ -6,12 +6,10 @@ import re
 import tempfile
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 from filelock import FileLock
 
 from ingest.read import SUPPORTED, sha256_bytes
@@ -208,8 +206,7 @@ class KnowledgeBase:
         encoder = record_for(backend_name())
         report = IngestReport()
         files, dirs = _collect(paths)
-        with self._write_lock, FileLock(str(self.settings.data_dir / ".ingest.lock")), \
-                _EncodeAhead(self.store, key(encoder)) as ahead:
+        with self._write_lock, FileLock(str(self.settings.data_dir / ".ingest.lock")):
             snap = self.store.load()
             self._sweep(snap)
             documents = dict(snap.documents)
@@ -241,7 +238,6 @@ class KnowledgeBase:
                 doc.source = str(path)
                 documents[doc_id] = doc
                 parsed[doc_id] = clauses
-                ahead.add(clauses, doc.title)
                 report.added.append(doc_id)
             # every title is a word before any clause is tokenised, so a fresh ingest stores the
             # same tokens as a re-ingest in a process that opened the knowledge base first
@@ -256,7 +252,7 @@ class KnowledgeBase:
                     rows.pop(doc_id, None)
                     report.removed.append(doc_id)
             if report.changed or new_encoder:
-                report.clauses = self._embed_missing(documents, rows, progress, ahead.vectors())
+                report.clauses = self._embed_missing(documents, rows, progress)
                 self._commit(snap.generation + 1, documents, rows, encoder)
             else:
                 # Nothing to re-parse, but vectors lost from Chroma are restored (ids are content
@@ -281,10 +277,8 @@ class KnowledgeBase:
             except FileNotFoundError:
                 pass
 
-    def _embed_missing(self, documents, rows, progress: Progress | None, ready: dict | None = None) -> int:
-        """Upserts the vectors Chroma lacks; `ready`: vector id -> vector made while reading."""
+    def _embed_missing(self, documents, rows, progress: Progress | None) -> int:
         from kb.embed import embed
-        ready = dict(ready or {})
         todo = [(c, v) for doc_rows in rows.values() for c, v, _ in doc_rows]
         have = self.store.existing_vector_ids([v for _, v in todo])
         todo = [(c, v) for c, v in todo if v not in have]
@@ -295,11 +289,8 @@ class KnowledgeBase:
             chunk = todo[start:start + batch]
             if progress:
                 progress(start, len(todo), "向量化条款")
-            missing = [(c, v) for c, v in chunk if v not in ready]
-            if missing:
-                made = embed([embed_text(c, documents[c.doc_id].title) for c, _ in missing])
-                ready.update(zip([v for _, v in missing], made))
-            self.store.add_vectors([v for _, v in chunk], np.array([ready.pop(v) for _, v in chunk]),
+            texts = [embed_text(c, documents[c.doc_id].title) for c, _ in chunk]
+            self.store.add_vectors([v for _, v in chunk], embed(texts),
                                    [{"doc_id": c.doc_id, "clause_id": c.clause_id, "part": c.part} for c, _ in chunk],
                                    [c.text for c, _ in chunk])
         if progress:
@@ -393,35 +384,6 @@ class KnowledgeBase:
         if unknown:
             problems.append(f"条款引用了不存在的文档：{sorted(unknown)}")
         return problems
-
-
-class _EncodeAhead:
-    """Encodes the clauses of each file as soon as it is read, in a worker thread, while the
-    ingest reads the next files: onnxruntime releases the GIL, so Python parsing and native
-    encoding share the cores instead of taking turns."""
-
-    def __init__(self, store: Store, encoder_key: str):
-        self.store, self.encoder_key = store, encoder_key
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode-ahead")
-        self.pending: list[tuple[list[str], Future]] = []
-
-    def __enter__(self) -> "_EncodeAhead":
-        return self
-
-    def __exit__(self, *exc):
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def add(self, clauses: list[Clause], title: str):
-        from kb.embed import embed
-        ids = [vector_id(c, title, self.encoder_key) for c in clauses]
-        have = self.store.existing_vector_ids(ids)
-        todo = [(c, v) for c, v in zip(clauses, ids) if v not in have]
-        if todo:
-            texts = [embed_text(c, title) for c, _ in todo]
-            self.pending.append(([v for _, v in todo], self.pool.submit(embed, texts)))
-
-    def vectors(self) -> dict[str, np.ndarray]:
-        return {v: vec for ids, future in self.pending for v, vec in zip(ids, future.result())}
 
 
 _ARTICLE_REF = re.compile(r"(?:本法|本条例|本办法|本规定|《(?P<title>[^《》]{2,40})》)\s*(?P<article>第[一二三四五六七八九十百零]+条)")

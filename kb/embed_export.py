@@ -96,9 +96,20 @@ def export_onnx(model_dir: Path, onnx_path: Path) -> None:
                       dynamo=True, external_data=False, verbose=False)
 
 
-def quantize(fp32_path: Path, int8_path: Path) -> None:
+def quantize(fp32_path: Path, int8_path: Path, intermediate_size: int) -> None:
+    """Dynamic int8: weights per output channel, activations per tensor at run time. The FFN's
+    output projections (intermediate -> hidden) stay fp32: their input, after GELU, is the widest
+    and most skewed activation, and quantizing it cost the most fidelity (vectors of 300 clause
+    texts at cosine ≥ 0.9961 to fp32 with it quantized, ≥ 0.9980 without, for about a quarter
+    more encoding time)."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True)
+    graph = onnx.load(str(fp32_path)).graph
+    shapes = {w.name: tuple(w.dims) for w in graph.initializer}
+    ffn_out = [n.name for n in graph.node if n.op_type == "MatMul"
+               and any(shapes.get(i, ())[:1] == (intermediate_size,) for i in n.input)]
+    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True,
+                     nodes_to_exclude=ffn_out)
 
 
 def check_against_torch(model_dir: Path) -> float:
@@ -127,7 +138,7 @@ def build(target: Path) -> dict:
         save_file(load_weights(src), str(work / SAFETENSORS_FILE), metadata={"format": "pt"})
         fp32 = work / "fp32.onnx"
         export_onnx(work, fp32)
-        quantize(fp32, work / ONNX_FILE)
+        quantize(fp32, work / ONNX_FILE, json.loads((src / "config.json").read_text())["intermediate_size"])
         fp32.unlink()
         cosine = check_against_torch(work)
         if cosine < MIN_COSINE:
