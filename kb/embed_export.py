@@ -94,6 +94,15 @@ def export_onnx(model_dir: Path, onnx_path: Path) -> None:
                       input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
                       dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}),
                       dynamo=True, external_data=False, verbose=False)
+    # The exporter notes each node's source (module names, file paths, stack traces): drop them, so
+    # the file's bytes, and so its hash in every index, do not depend on where Python is installed.
+    import onnx
+    model = onnx.load(str(onnx_path))
+    for node in model.graph.node:
+        del node.metadata_props[:]
+        node.doc_string = ""
+    del model.metadata_props[:]
+    onnx.save(model, str(onnx_path))
 
 
 def quantize(fp32_path: Path, int8_path: Path, intermediate_size: int) -> None:
