@@ -92,12 +92,7 @@ class KnowledgeBase:
         (kb.llm); the answer then carries an `llm` note either way.
         Raises InputError for an empty or oversized question."""
         from kb.answer import Answerer
-        answer = Answerer(self).answer(question, history or [])
-        if llm:      # to move into the free-text handler of the answer layer
-            from kb import llm as phrasing
-            hits = self.retrieve(answer.question) if phrasing.phrases(answer) else []
-            answer = phrasing.phrase(question, answer, phrasing.sources(answer, hits, self.snapshot().documents))
-        return answer
+        return Answerer(self).answer(question, history or [], llm=llm)
 
     def retrieve(self, question: str, mode: str = "hybrid", k: int = 10) -> list[ScoredClause]:
         """mode: "hybrid" | "dense" | "keyword"."""

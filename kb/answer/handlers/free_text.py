@@ -36,6 +36,7 @@ class FreeText:
     def answer(self, q: Question, ctx: AnswerContext) -> Answer:
         qn, context = q.normalized, q.context
         hits = ctx.search(context, k=5)
+        ctx.retrieved = hits
         named = named_documents(context, ctx.snap)
         if any(h.clause.doc_id in named for h in hits):
             hits = [h for h in hits if h.clause.doc_id in named]     # the document the question names answers it
