@@ -253,7 +253,8 @@ def group_table(s: dict, b: dict | None) -> list[str]:
         L.append(f"| {g} | {pg['n']} | {_pct(pg['accuracy'])} ({pg['correct']}; {pg['abstained']} abstained) | "
                  f"{_pct(bg['accuracy']) if bg else '-'} | {target} |")
     ab = s["abstention"]
-    L.append(f"| abstention precision / recall | {ab['predicted']} / {ab['gold']} | {_pct(ab['precision'])} / "
+    L.append(f"| abstention precision / recall (n: abstained / out-of-scope) | {ab['predicted']} / {ab['gold']} | "
+             f"{_pct(ab['precision'])} / "
              f"{_pct(ab['recall'])} | - | ≥ {100 * bar['abstention']:.0f}% each |")
     L.append(f"| all (the gold set's bar) | {s['n']} | {_pct(s['accuracy'])} | {_pct(b['accuracy']) if b else '-'} | "
              f"≥ {100 * bar['gold']:.0f}% |")

@@ -265,3 +265,15 @@ def test_check_item_history_and_new_styles():
     assert M.check_item({**base, "style": "followup", "history": "职教高考改革由哪些单位负责？"})
     assert M.check_item({**base, "style": "followup", "history": [""]})
     assert M.check_item({**base, "style": "chatty"})
+
+
+def test_group_table_states_each_group_against_the_bar():
+    from eval.run import group_table
+    items = [{"id": "p", "kind": "number", "doc_id": PLAN, "clause_ids": ["一"], "values": ["3年"], "style": "formal"},
+             {"id": "a", "kind": "abstain", "doc_id": "", "clause_ids": [], "style": "formal"}]
+    answers = [_answer("3年", cites=[(PLAN, "一", "用3年时间")]), _answer("不知道")]
+    s = M.summarize(items, [M.score_answer(i, a) for i, a in zip(items, answers)])
+    table = "\n".join(group_table(s, None))
+    assert "| plan | 1 | 100.0% (1; 0 abstained) | - | ≥ 90% |" in table
+    assert "| out-of-scope | 1 | 0.0% (0; 0 abstained) | - | see abstention |" in table
+    assert "| 0 / 1 | - / 0.0% | - | ≥ 90% each |" in table
