@@ -254,8 +254,7 @@ def group_table(s: dict, b: dict | None) -> list[str]:
                  f"{_pct(bg['accuracy']) if bg else '-'} | {target} |")
     ab = s["abstention"]
     L.append(f"| abstention precision / recall (n: abstained / out-of-scope) | {ab['predicted']} / {ab['gold']} | "
-             f"{_pct(ab['precision'])} / "
-             f"{_pct(ab['recall'])} | - | ≥ {100 * bar['abstention']:.0f}% each |")
+             f"{_pct(ab['precision'])} / {_pct(ab['recall'])} | - | ≥ {100 * bar['abstention']:.0f}% each |")
     L.append(f"| all (the gold set's bar) | {s['n']} | {_pct(s['accuracy'])} | {_pct(b['accuracy']) if b else '-'} | "
              f"≥ {100 * bar['gold']:.0f}% |")
     L.append("")
