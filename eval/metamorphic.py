@@ -99,11 +99,13 @@ def _short(pair: tuple[str, str] | None) -> str:
 def differences(parts: list[tuple[dict, Facts, Facts]]) -> list[str]:
     """Why a variant's answer is not invariant ([] when it is). `parts`: (gold item, facts of its
     original answer, facts of the variant's answer for that item), in question order. The first
-    part's first citation must stay first; a later part's first citation must still be cited."""
+    citation of the first part that had one must come first (a part whose original answer was a
+    refusal cites nothing); every other part's first citation must still be cited."""
     why = []
     first = parts[0][2].first
-    if first != parts[0][1].first:
-        why.append(f"first citation {_short(parts[0][1].first)} → {_short(first)}")
+    expected = next((orig.first for _, orig, _ in parts if orig.first is not None), None)
+    if first != expected:
+        why.append(f"first citation {_short(expected)} → {_short(first)}")
     for item, orig, var in parts[1:]:
         if orig.first is not None and orig.first not in var.cited:
             why.append(f"{item['id']}: its first citation {_short(orig.first)} is gone")

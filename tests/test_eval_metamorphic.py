@@ -139,6 +139,18 @@ def test_added_units_break_invariance_unless_another_part_brings_them():
     assert MM.differences(parts) == ["p1: its first citation 二（一）1 is gone", "p1: lost 三（二）、二（一）1"]
 
 
+def test_a_refused_first_part_lets_the_second_part_cite_first():
+    first, second = ITEMS[1], ITEMS[3]
+    refused = MM.key_facts(first, _answer("无法回答", abstained=True))
+    answered = MM.key_facts(second, _answer("用3年", [(PLAN, "二（二）2", "用3年")]))
+    both = _answer("用3年。关于前一问，文件中没有相关规定。", [(PLAN, "二（二）2", "用3年")])
+    parts = [(first, refused, MM.key_facts(first, both)), (second, answered, MM.key_facts(second, both))]
+    assert MM.differences(parts) == []
+    other = _answer("用3年", [(PLAN, "一", "用3年"), (PLAN, "二（二）2", "用3年")])
+    parts = [(first, refused, MM.key_facts(first, other)), (second, answered, MM.key_facts(second, other))]
+    assert MM.differences(parts) == ["first citation 二（二）2 → 一"]
+
+
 def test_run_reports_rates_per_transformation_with_failures():
     items = [it for it in ITEMS if it["id"] in ("p2", "l1")]
     right = {"p2": _answer("用3年", [(PLAN, "二（四）2", "用3年时间")]),
