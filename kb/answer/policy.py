@@ -15,7 +15,7 @@ from kb.answer.context import AnswerContext
 from kb.retrieve import bare, title_keys
 from kb.schema import ScoredClause
 from kb.textnorm import fold, to_halfwidth
-from kb.tokenize import everyday_frequency, general_frequency, nouns, places, synonyms, tokens
+from kb.tokenize import everyday_frequency, nouns, places, synonyms, tokens
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,7 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
     asked figure or time is of (住房公积金的比例, 什么时候报名), or the school or institution the
     question names (a clause about 楚雄师院 does not answer for 楚雄医专); "" when it states all."""
     whole = bare(f"{ctx.snap.documents[clause.doc_id].title} {' '.join(clause.path)} {ctx.whole_text(clause)}")
-    # the thing a figure is asked of, when it is a thing (学费一年多少: 学费) spelled as a word
-    # (not a slip such as 比列)
-    counted = (q.counted,) if (q.counted and general_frequency(q.counted)
-                               and any(q.counted in noun for noun in nouns(q.normalized))) else ()
-    for word in (*q.asked_of, *counted):
+    for word in q.asked_of:
         if word not in whole and not any(s in whole for s in synonyms(word)):
             return word
     named = set(units_db.scan(whole)) | set(clause.units) | set(clause.mentions)
