@@ -208,6 +208,17 @@ def named_documents(question: str, snap: Snapshot) -> tuple[str, ...]:
     return tuple(d for d, s in document_scope(question, snap).items() if s >= 1.0)
 
 
+# Kinds whose everyday word names a document in a question: 这个方案 is the plan. (办法, 规定 and
+# 条例 are said of anything.)
+_NAMING_KINDS = ("方案",)
+
+
+def kind_documents(question: str, snap: Snapshot) -> tuple[str, ...]:
+    """The documents a question names by the word for their kind (这个方案里…: the plan)."""
+    q, kinds = fold(question), _scope_index(snap).kinds
+    return tuple(sorted(d for word in _NAMING_KINDS if word in q for d in kinds.get(word, ())))
+
+
 def unknown_documents(question: str, snap: Snapshot) -> list[str]:
     """Names of documents the question asks about that the knowledge base does not hold
     (云南省职业教育条例)."""

@@ -36,10 +36,13 @@ class FreeText:
     def answer(self, q: Question, ctx: AnswerContext) -> Answer:
         qn, context = q.normalized, q.context
         hits = ctx.search(context, k=5)
+        # the document the question names (by title, or 这个方案 for the plan) answers it, or nothing does
+        named = q.documents or named_documents(context, ctx.snap)
+        if named:
+            clauses = ctx.snap.clauses
+            hits = ([h for h in hits if h.clause.doc_id in named]
+                    or ctx.search(context, k=5, where=lambda i: clauses[i].doc_id in named))
         ctx.retrieved = hits
-        named = named_documents(context, ctx.snap)
-        if any(h.clause.doc_id in named for h in hits):
-            hits = [h for h in hits if h.clause.doc_id in named]     # the document the question names answers it
         if not hits or policy.unsupported(ctx, context, hits):
             return ctx.abstain(q.text)
         hits = _rule_or_penalty(ctx, qn, hits)
