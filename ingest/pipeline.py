@@ -42,6 +42,7 @@ def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> 
         text = rc.text
         resp = parse_responsibility(text)
         body = text[:resp.span[0]] + text[resp.span[1]:] if resp else text
+        mentions = extract_mentions(body)      # of the whole clause: every part carries them
         parts = split_long(text)
         for n, part in enumerate(parts, start=1 if len(parts) > 1 else 0):
             clauses.append(Clause(
@@ -49,7 +50,7 @@ def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> 
                 units=list(resp.units) if resp else [],
                 units_raw=list(resp.units_raw) if resp else [],
                 lead_units=list(resp.lead) if resp else [],
-                mentions=extract_mentions(body),
+                mentions=list(mentions),
                 targets=extract_targets(part),
             ))
     document = Document(

@@ -44,7 +44,13 @@ def t2s(text: str) -> str:
 def clean_text(text: str) -> str:
     """Display-safe cleanup: NFC, no control characters, unified newlines."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    return "\n".join(map(_without_controls, text.split("\n")))
+
+
+def _without_controls(line: str) -> str:
+    if line.isprintable():      # the usual line, checked in C; it holds no control character
+        return line
+    return "".join(c for c in line if c == "\t" or unicodedata.category(c)[0] != "C")
 
 
 def fold(text: str) -> str:
