@@ -1,6 +1,7 @@
 """One file -> Document + Clauses: read, clean, facts, outline, extract."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ingest.clean import clean
@@ -9,11 +10,12 @@ from ingest.meta import extract_facts, header_block
 from ingest.outline import RawClause, outline, split_long
 from ingest.read import read_bytes, sha256_bytes
 from kb.schema import Clause, Document, InputError
+from kb.textnorm import fold
 from kb.tokenize import dictionary_version
 
 # Bump when parsing changes what a file yields, so `kb ingest` re-parses unchanged files.
 # Vectors are reused wherever a clause's text did not change.
-PIPELINE_VERSION = "8+" + dictionary_version()
+PIPELINE_VERSION = "9+" + dictionary_version()
 
 
 def keyword_text(clause: Clause, doc_title: str) -> str:
@@ -58,5 +60,14 @@ def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> 
         doc_number=facts.doc_number, issuer=facts.issuer, written_date=facts.written_date,
         published_date=facts.published_date, kind=facts.kind, level=facts.level, dates=facts.dates,
         cites=facts.cites, implements=facts.implements, notice_title=facts.notice_title,
-        clause_count=len(raw_clauses), pipeline=PIPELINE_VERSION)
+        clause_count=len(raw_clauses), pipeline=PIPELINE_VERSION,
+        text_sha256=sha256_bytes("".join(map(fold, lines)).encode("utf-8")))
     return document, clauses
+
+
+def with_doc_id(document: Document, clauses: list[Clause], doc_id: str) -> tuple[Document, list[Clause]]:
+    """The parse of a file under the id the knowledge base gives it (parse_document uses the stem)."""
+    if document.doc_id == doc_id:
+        return document, clauses
+    return (dataclasses.replace(document, doc_id=doc_id),
+            [dataclasses.replace(c, doc_id=doc_id) for c in clauses])
