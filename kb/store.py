@@ -7,22 +7,35 @@ readers ignore (they keep to the manifest's ids) and the next run deletes.
 """
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
 import os
+import shutil
+import sqlite3
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from kb.schema import Clause, Document, Target
+from kb.schema import Clause, DiskFull, Document, IndexDamaged, InputError, Target
 
 COLLECTION = "clauses"
 SEARCH_EF = 2000
 MANIFEST = "kb.json"
+UPLOADS = "files"            # uploaded originals, under the data dir
+ROOTS = "roots.json"         # every path ingested
+MB = 1024 * 1024
+# Free space an ingest must leave: SQLite's journal and Chroma's compaction of its write-ahead log
+# need room beyond the rows themselves (a full disk mid-compaction leaves Chroma unreadable).
+RESERVE_BYTES = 32 * MB
+# Disk per vector while it is written: log entry, SQLite row (vector, text, metadata) and HNSW
+# node; 8.8 MB for the 1,582 clauses of the plan and the 30 laws once compacted, doubled for the log.
+VECTOR_BYTES = 12 * 1024
 
 
 def embed_text(clause: Clause, doc_title: str) -> str:
@@ -92,11 +105,38 @@ def _clause_from_dict(d: dict) -> Clause:
     return Clause(**d)
 
 
+def free_bytes(path: Path) -> int:
+    return shutil.disk_usage(path).free
+
+
+def _vector_errors(method):
+    """The embedded Chroma store's own errors (SQLite, HNSW files, a full disk) become a Chinese
+    message that says what is wrong and what to run; a Chroma server's errors pass unchanged."""
+    @functools.wraps(method)
+    def guarded(self: "Store", *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except InputError:
+            raise
+        except Exception as e:
+            if self.chroma_url or not (isinstance(e, (sqlite3.Error, OSError))
+                                       or type(e).__module__.startswith("chromadb")):
+                raise
+            raise self._vector_failure(e) from e
+    return guarded
+
+
 class Store:
-    def __init__(self, data_dir: Path, chroma_url: str = ""):
+    def __init__(self, data_dir: Path, chroma_url: str = "", create: bool = True):
+        """create=False: a missing data dir is an error (a misspelled KB_DATA_DIR must not read as
+        an empty knowledge base)."""
         self.data_dir = Path(data_dir)
+        if not create and not self.data_dir.is_dir():
+            raise InputError(f"知识库目录 {self.data_dir} 不存在（KB_DATA_DIR 或 --data-dir 是否写错？）。"
+                             "如要新建知识库，请先运行 kb ingest")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.chroma_url = chroma_url
+        self._client = None
         self._collection = None
         # Vector counts of the last two manifests loaded or saved: Chroma may also hold vectors
         # no manifest names (a running or killed ingest), which queries must look past.
@@ -105,6 +145,7 @@ class Store:
 
     # -- vectors -----------------------------------------------------------
     @property
+    @_vector_errors
     def collection(self):
         if self._collection is None:
             import chromadb
@@ -118,22 +159,32 @@ class Store:
                 # Several knowledge bases may share one server: one collection per data dir.
                 name = f"{COLLECTION}-{hashlib.sha1(str(self.data_dir).encode()).hexdigest()[:10]}"
             else:
-                client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
+                try:
+                    client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
+                except Exception:
+                    _drop_cached_system(self.data_dir / "chroma")
+                    raise
                 name = COLLECTION
-            collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
-            # A wide HNSW search: exact up to SEARCH_EF vectors, so answers repeat from run to run
-            # (the default 100 missed true neighbours and differed between processes).
-            if collection.configuration.get("hnsw", {}).get("ef_search", 0) < SEARCH_EF:
-                collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
-            self._collection = collection
+            try:
+                collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
+                # A wide HNSW search: exact up to SEARCH_EF vectors, so answers repeat from run to run
+                # (the default 100 missed true neighbours and differed between processes).
+                if collection.configuration.get("hnsw", {}).get("ef_search", 0) < SEARCH_EF:
+                    collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+            except BaseException:
+                client.close()      # Chroma keeps one client per path: a damaged one must not stay
+                raise
+            self._client, self._collection = client, collection
         return self._collection
 
+    @_vector_errors
     def existing_vector_ids(self, ids: list[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(ids), 2000):
             found.update(self.collection.get(ids=ids[start:start + 2000], include=[])["ids"])
         return found
 
+    @_vector_errors
     def add_vectors(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict], documents: list[str]):
         self._count = None
         for start in range(0, len(ids), 1000):
@@ -141,6 +192,7 @@ class Store:
             self.collection.upsert(ids=ids[start:end], embeddings=vectors[start:end].tolist(),
                                    metadatas=metadatas[start:end], documents=documents[start:end])
 
+    @_vector_errors
     def all_vector_ids(self) -> set[str]:
         ids: set[str] = set()
         total, offset = self.collection.count(), 0
@@ -149,16 +201,63 @@ class Store:
             offset += 5000
         return ids
 
+    @_vector_errors
     def delete_vectors(self, ids: list[str]):
         self._count = None
         for start in range(0, len(ids), 2000):
             self.collection.delete(ids=ids[start:start + 2000])
 
+    @_vector_errors
     def vector_count(self) -> int:
         if self._count is None:
             self._count = self.collection.count()
         return self._count
 
+    @_vector_errors
+    def reachable_vector_ids(self) -> set[str]:
+        """Ids a similarity query can return. SQLite may list vectors the HNSW index lost (its
+        segment folder deleted or damaged): those are found by get() but never by a query."""
+        count = self.collection.count()
+        if not count:
+            return set()
+        # Chroma records the dimension with the collection (no public accessor); fetched afresh,
+        # since a collection object keeps what it was when created
+        dimension = self._client.get_collection(self.collection.name)._model.dimension
+        res = self.collection.query(query_embeddings=[[1.0] * dimension], n_results=count, include=[])
+        return set(res["ids"][0])
+
+    def reset_vectors(self) -> Path | None:
+        """Move a damaged embedded vector store aside (kept, never deleted); the next use starts an
+        empty one. Returns where it went."""
+        chroma = self.data_dir / "chroma"
+        if self.chroma_url or not chroma.exists():
+            return None
+        if self._client is not None:
+            self._client.close()
+        self._client, self._collection, self._count = None, None, None
+        _drop_cached_system(chroma)
+        aside = _aside(chroma, "damaged")
+        chroma.rename(aside)
+        return aside
+
+    def _vector_failure(self, error: Exception) -> InputError:
+        detail = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
+        free = free_bytes(self.data_dir)
+        if _is_disk_full(error) or free < RESERVE_BYTES:
+            return DiskFull(f"磁盘空间不足：{self.data_dir} 所在磁盘只剩 {_mb(free)}，向量库无法写入或读取"
+                            f"（{detail}）。请释放空间后重试；之后如仍报错，运行 kb check --repair")
+        return IndexDamaged(f"向量库 {self.data_dir / 'chroma'} 已损坏，无法使用（{detail}）。"
+                            "请运行 kb check --repair 重建向量；条款和上传的原文件不受影响")
+
+    def ensure_space(self, needed: int, reserve: int = RESERVE_BYTES) -> None:
+        """DiskFull unless the data dir's disk has `needed` bytes free, and the reserve beyond."""
+        free = free_bytes(self.data_dir)
+        if free < needed + reserve:
+            raise DiskFull(f"磁盘空间不足：{self.data_dir} 所在磁盘只剩 {_mb(free)}，本次写入约需 "
+                           f"{_mb(needed + reserve)}（含 {_mb(reserve)} 余量）。"
+                           "知识库保持原状，请释放空间后重试")
+
+    @_vector_errors
     def query_vectors(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         count = self.vector_count()
         if count == 0:
@@ -178,6 +277,12 @@ class Store:
     def manifest_path(self) -> Path:
         return self.data_dir / MANIFEST
 
+    def manifest_size(self) -> int:
+        try:
+            return self.manifest_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def manifest_mtime(self) -> float:
         try:
             return self.manifest_path.stat().st_mtime_ns
@@ -185,16 +290,39 @@ class Store:
             return 0
 
     def load(self) -> Snapshot:
+        """IndexDamaged when kb.json is truncated, not JSON, or lacks what a manifest holds."""
         if not self.manifest_path.exists():
             return Snapshot.build(0, {}, [], [], [])
-        data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        documents = {d["doc_id"]: Document(**d) for d in data["documents"]}
-        rows = data["clauses"]
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            generation = int(data["generation"])
+            documents = {d["doc_id"]: Document(**d) for d in data["documents"]}
+            rows = data["clauses"]
+            clauses = [_clause_from_dict(r["clause"]) for r in rows]
+            vector_ids, tokens = [str(r["vector_id"]) for r in rows], [list(r["tokens"]) for r in rows]
+        except (OSError, ValueError, LookupError, TypeError, AttributeError) as e:
+            raise self._damaged_manifest(e) from e
         self._seen_manifest(len(rows))
         self._count = None      # another process may have written vectors
-        clauses = [_clause_from_dict(r["clause"]) for r in rows]
-        return Snapshot.build(data["generation"], documents, clauses,
-                              [r["vector_id"] for r in rows], [r["tokens"] for r in rows])
+        return Snapshot.build(generation, documents, clauses, vector_ids, tokens)
+
+    def _damaged_manifest(self, error: Exception) -> IndexDamaged:
+        if isinstance(error, OSError):
+            reason = f"无法读取：{error.strerror or error}"
+        elif isinstance(error, ValueError):
+            reason = "内容不完整或不是有效的 JSON"
+        else:
+            reason = f"缺少或错误的字段 {str(error)[:60]}"
+        return IndexDamaged(f"索引文件 {self.manifest_path} 已损坏（{reason}），知识库无法读取。"
+                            f"请运行 kb rebuild 从原文件重建索引；上传的原文件在 {self.data_dir / UPLOADS}，不会丢失")
+
+    def move_manifest_aside(self, why: str = "damaged") -> Path | None:
+        """kb.json is kept for inspection under a new name, never deleted."""
+        if not self.manifest_path.exists():
+            return None
+        aside = _aside(self.manifest_path, why)
+        self.manifest_path.rename(aside)
+        return aside
 
     def save(self, snapshot: Snapshot):
         """Atomic: a reader sees the old manifest or the new one, never a partial file."""
@@ -204,14 +332,67 @@ class Store:
             "clauses": [{"vector_id": v, "tokens": t, "clause": asdict(c)}
                         for c, v, t in zip(snapshot.clauses, snapshot.vector_ids, snapshot.tokens)],
         }
+        self._write_json(self.manifest_path, data)
+        self._seen_manifest(len(snapshot.vector_ids))
+
+    def _write_json(self, path: Path, data):
+        """Atomic (a temporary file, then os.replace); DiskFull, with nothing changed, when the
+        disk has no room for it."""
+        payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        self.ensure_space(len(payload), reserve=MB)      # no Chroma write follows: a small margin
         fd, tmp = tempfile.mkstemp(dir=self.data_dir, prefix=".kb-", suffix=".json")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False)
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, self.manifest_path)
-            self._seen_manifest(len(snapshot.vector_ids))
-        except BaseException:
+            os.replace(tmp, path)
+        except BaseException as e:
             Path(tmp).unlink(missing_ok=True)
+            if _is_disk_full(e):
+                raise DiskFull(f"磁盘空间不足：写入 {path} 时空间用尽。知识库保持原状，"
+                               "请释放空间后重试") from e
             raise
+
+    # -- what was ingested: for `kb rebuild` when the manifest is lost ----------------------
+    def roots(self) -> list[Path]:
+        """Every file and directory ever ingested (uploads apart)."""
+        try:
+            return [Path(p) for p in json.loads((self.data_dir / ROOTS).read_text(encoding="utf-8"))["paths"]]
+        except (OSError, ValueError, LookupError, TypeError):
+            return []
+
+    def remember_roots(self, paths: list[Path]):
+        known = self.roots()
+        new = [p for p in paths if p not in known and not p.is_relative_to(self.data_dir / UPLOADS)]
+        if new:
+            self._write_json(self.data_dir / ROOTS, {"paths": [str(p) for p in known + new]})
+
+
+def _drop_cached_system(chroma_dir: Path):
+    """Chroma keeps one system per path for the life of the process, even one that failed to start
+    (a damaged chroma.sqlite3), and every later client on that path gets it back. Dropped, the next
+    client starts afresh (Chroma has no public call for this)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+    SharedSystemClient._identifier_to_system.pop(str(chroma_dir), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(chroma_dir), None)
+
+
+def _is_disk_full(error: BaseException) -> bool:
+    text = str(error).lower()
+    return (isinstance(error, OSError) and error.errno == errno.ENOSPC) or "disk is full" in text \
+        or "no space left" in text
+
+
+def _aside(path: Path, why: str) -> Path:
+    """path.<why>-<time>, a name not yet taken."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        aside = path.with_name(f"{path.name}.{why}-{stamp}" + (f"-{n}" if n else ""))
+        if not aside.exists():
+            return aside
+    raise FileExistsError(path)
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.1f} MB"
