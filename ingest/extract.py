@@ -6,7 +6,7 @@ so every offset found on the key is also an offset into the original, and quotes
 """
 from __future__ import annotations
 
-import functools
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -19,13 +19,18 @@ from kb.textnorm import cn_to_int, fold
 
 def _key(text: str) -> str:
     """Same-length comparison key: fold() one character at a time (whitespace kept as is)."""
-    return "".join(map(_fold_char, text))
+    return text.translate(_FOLD_TABLE)
 
 
-@functools.lru_cache(maxsize=8192)
-def _fold_char(c: str) -> str:
-    f = fold(c)
-    return f if len(f) == 1 else c
+class _FoldTable(dict):
+    """str.translate table that folds each character the first time it is seen."""
+    def __missing__(self, code: int) -> str:
+        f = fold(chr(code))
+        self[code] = f if len(f) == 1 else chr(code)
+        return self[code]
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 # ---------------------------------------------------------------- 责任单位
@@ -325,11 +330,15 @@ def extract_mentions(text: str) -> list[str]:
     g = gaz.gazetteer()
     named = gaz.matches(key, query=False)
     hits = [(s, e, n) for s, e, n in named if g.entries[n].kind != "群体"]
-    known = [(s, e) for s, e, _ in named]
+    # gazetteer names come in text order and never overlap: looked up by bisection, so the scan
+    # stays linear in the text however many names it holds
+    starts, ends = [s for s, _, _ in named], [e for _, e, _ in named]
     for m in _SCHOOL_SUFFIX_RE.finditer(key):
-        if any(s <= m.start() < e for s, e in known):
+        inside = bisect.bisect_right(starts, m.start()) - 1
+        if inside >= 0 and m.start() < ends[inside]:
             continue
-        floor = max([e for _, e in known if e <= m.start()] + [m.start() - _MAX_NAME, 0])
+        before = bisect.bisect_right(ends, m.start()) - 1
+        floor = max(ends[before] if before >= 0 else 0, m.start() - _MAX_NAME, 0)
         left = key[floor:m.start()]
         cut = max((b.end() for b in _NAME_BREAK_RE.finditer(left)), default=0)
         if _is_school_name(left[cut:], m.group(), g):

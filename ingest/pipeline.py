@@ -1,6 +1,7 @@
 """One file -> Document + Clauses: read, clean, facts, outline, extract."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ingest.clean import clean
@@ -9,11 +10,12 @@ from ingest.meta import extract_facts, header_block
 from ingest.outline import RawClause, outline, split_long
 from ingest.read import read_bytes, sha256_bytes
 from kb.schema import Clause, Document, InputError
+from kb.textnorm import fold
 from kb.tokenize import dictionary_version
 
 # Bump when parsing changes what a file yields, so `kb ingest` re-parses unchanged files.
 # Vectors are reused wherever a clause's text did not change.
-PIPELINE_VERSION = "8+" + dictionary_version()
+PIPELINE_VERSION = "9+" + dictionary_version()
 
 
 def keyword_text(clause: Clause, doc_title: str) -> str:
@@ -42,6 +44,7 @@ def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> 
         text = rc.text
         resp = parse_responsibility(text)
         body = text[:resp.span[0]] + text[resp.span[1]:] if resp else text
+        mentions = extract_mentions(body)      # of the whole clause: every part carries them
         parts = split_long(text)
         for n, part in enumerate(parts, start=1 if len(parts) > 1 else 0):
             clauses.append(Clause(
@@ -49,7 +52,7 @@ def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> 
                 units=list(resp.units) if resp else [],
                 units_raw=list(resp.units_raw) if resp else [],
                 lead_units=list(resp.lead) if resp else [],
-                mentions=extract_mentions(body),
+                mentions=list(mentions),
                 targets=extract_targets(part),
             ))
     document = Document(
@@ -57,5 +60,14 @@ def parse_document(data: bytes, filename: str, max_bytes: int | None = None) -> 
         doc_number=facts.doc_number, issuer=facts.issuer, written_date=facts.written_date,
         published_date=facts.published_date, kind=facts.kind, level=facts.level, dates=facts.dates,
         cites=facts.cites, implements=facts.implements, notice_title=facts.notice_title,
-        clause_count=len(raw_clauses), pipeline=PIPELINE_VERSION)
+        clause_count=len(raw_clauses), pipeline=PIPELINE_VERSION,
+        text_sha256=sha256_bytes("".join(map(fold, lines)).encode("utf-8")))
     return document, clauses
+
+
+def with_doc_id(document: Document, clauses: list[Clause], doc_id: str) -> tuple[Document, list[Clause]]:
+    """The parse of a file under the id the knowledge base gives it (parse_document uses the stem)."""
+    if document.doc_id == doc_id:
+        return document, clauses
+    return (dataclasses.replace(document, doc_id=doc_id),
+            [dataclasses.replace(c, doc_id=doc_id) for c in clauses])

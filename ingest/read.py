@@ -45,6 +45,7 @@ _BINARY_SHARE = 0.05
 _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u200b\ufeff]")
 _GB_NAMES = {"gb18030", "gbk", "gb2312"}
 _GB_CHAOS_TOLERANCE = 0.05
+_LINE_CHAOS = 0.1           # a line detection reads as noisier than this is not text
 # Control and bidi-override characters (which can disguise an extension), and
 # characters Windows refuses in names.
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069<>:"|?*]')
@@ -65,8 +66,7 @@ def read_document(path: str | Path) -> str:
 def read_bytes(data: bytes, filename: str, max_bytes: int | None = None) -> str:
     """The text of a document; max_bytes=None means no size limit (uploads pass one)."""
     name = _basename(filename)
-    if max_bytes is not None and len(data) > max_bytes:
-        raise _error(name, f"文件过大（{_mb(len(data))}），上限为 {_mb(max_bytes)}（file too large）")
+    check_size(data, name, max_bytes)
     if not data:
         raise _error(name, "空文件（empty file）")
     ext = _extension(name)
@@ -76,6 +76,11 @@ def read_bytes(data: bytes, filename: str, max_bytes: int | None = None) -> str:
     if not text:
         raise _error(name, "文件中没有可提取的文字（no text found）")
     return text
+
+
+def check_size(data: bytes, filename: str, max_bytes: int | None) -> None:
+    if max_bytes is not None and len(data) > max_bytes:
+        raise _error(_basename(filename), f"文件过大（{_mb(len(data))}），上限为 {_mb(max_bytes)}（file too large）")
 
 
 def safe_filename(name: str) -> str:
@@ -129,6 +134,22 @@ def _decode(data: bytes, name: str) -> str:
             return text
     if best is None:
         raise _error(name, "无法识别文本编码（不是文本文件？），请另存为 UTF-8 后再上传（unknown encoding）")
+    return str(best)
+
+
+def decode_line(data: bytes) -> str:
+    """One line of text in an undeclared encoding (a question read from stdin): UTF-8, else GB18030
+    when it reads as common Chinese, else what charset detection finds; InputError otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = _as_common_chinese(data)
+    if text is not None:
+        return text
+    best = from_bytes(data).best()
+    if best is None or best.chaos > _LINE_CHAOS:
+        raise InputError("这一行不是可识别的文字编码（既不是 UTF-8 也不是 GBK），请另存为 UTF-8 后再提问")
     return str(best)
 
 

@@ -1,11 +1,15 @@
 """The Python API that the CLI and the web app both call. No UI logic here."""
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import os
 import re
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,12 +20,13 @@ from ingest.read import SUPPORTED, sha256_bytes
 
 from kb import units as unit_db
 from kb.config import Settings
-from kb.schema import Answer, Clause, Document, InputError, ScoredClause, Target
-from kb.store import Snapshot, Store, embed_text, vector_id
+from kb.schema import Answer, Clause, DiskFull, Document, IndexDamaged, InputError, ScoredClause, Target
+from kb.store import UPLOADS, VECTOR_BYTES, Snapshot, Store, embed_text, rekeyed, vector_id
 from kb.textnorm import fold
 from kb.tokenize import tokens
 
 Progress = Callable[[int, int, str], None]   # (done, total, what)
+QUARANTINE = "quarantine"   # uploaded originals no manifest lists, kept for `kb rebuild`
 
 
 @dataclass
@@ -38,39 +43,116 @@ class IngestReport:
         return bool(self.added or self.removed)
 
 
-def _collect(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
-    """(files to read, directories scanned): directories are read recursively, in name order."""
-    files, dirs = [], []
+@dataclass
+class _Found:
+    files: list[Path]                 # to read, resolved, in name order
+    dirs: list[Path]                  # directories scanned
+    unreadable_dirs: list[Path]       # under a scanned directory: their files' documents stay
+    problems: dict[str, str]          # path -> why it was skipped (unreadable folder, broken link)
+
+
+def _collect(paths: list[str | Path]) -> _Found:
+    """Directories are read recursively; what cannot be read is reported, not silently skipped."""
+    found = _Found([], [], [], {})
     for p in map(Path, paths):
         if p.is_dir():
-            dirs.append(p.resolve())
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED
-                            and not f.name.startswith("."))
+            found.dirs.append(p.resolve())
+            found.files += _scan(p, found)
         elif p.is_file():
-            files.append(p)
+            found.files.append(p)
+        elif p.is_symlink():
+            found.problems[str(p)] = _BROKEN_LINK
         else:
             raise InputError(f"找不到文件或目录：{p}")
-    return [f.resolve() for f in files], dirs
+    found.files = list(dict.fromkeys(f.resolve() for f in found.files))   # a file named twice is read once
+    return found
+
+
+_BROKEN_LINK = "链接指向的文件不存在（broken link），已跳过"
+
+
+def _scan(root: Path, found: _Found) -> list[Path]:
+    def unreadable(error: OSError):
+        found.unreadable_dirs.append(Path(error.filename).resolve())
+        found.problems[error.filename] = f"无法读取文件夹（{os_reason(error)}），其中的文件未导入"
+
+    files = []
+    for folder, _, names in os.walk(root, onerror=unreadable):
+        for name in names:
+            path = Path(folder, name)
+            if name.startswith("."):
+                continue
+            if path.is_symlink() and not path.exists():
+                found.problems[str(path)] = _BROKEN_LINK
+            elif path.suffix.lower() in SUPPORTED and path.is_file():
+                files.append(path)
+    return sorted(files)
+
+
+def os_reason(error: OSError) -> str:
+    """An OSError in a few Chinese words."""
+    if isinstance(error, PermissionError):
+        return "没有读取权限"
+    if error.errno == errno.EIO:
+        return "磁盘读取错误（I/O error）"
+    return error.strerror or type(error).__name__
+
+
+def _new_doc_ids(paths: list[Path], taken: set[str]) -> dict[Path, str]:
+    """Ids for files the knowledge base does not hold yet: the file stem (what citations, gold
+    questions and links use), unless another document or another new file has that stem; then the
+    shortest end of the path that tells them apart (b/通知, then b/通知.txt)."""
+    stems = Counter(p.stem for p in paths)
+    ids: dict[Path, str] = {}
+    for path in paths:
+        tails = [path.parts[-depth:] for depth in range(2, len(path.parts) + 1)]
+        candidates = [path.stem] if stems[path.stem] == 1 else []
+        candidates += [c for tail in tails for c in ("/".join(tail[:-1] + (path.stem,)), "/".join(tail))]
+        ids[path] = next(c for c in candidates if c not in taken)
+        taken.add(ids[path])
+    return ids
+
+
+def _duplicate_of(doc: Document, documents: dict[str, Document]) -> str | None:
+    """Why `doc` is a copy of a document held from another file, or None: the same bytes, the
+    same text once normalised (CRLF, GBK, full-width …), or the same 文号 and title."""
+    number, title = fold(doc.doc_number), fold(doc.title)
+    for other in documents.values():
+        if other.source == doc.source:
+            continue
+        if other.sha256 == doc.sha256 or (doc.text_sha256 and other.text_sha256 == doc.text_sha256):
+            return f"文档已存在：与《{other.title}》内容相同，未重复添加"
+        if number and fold(other.doc_number) == number and fold(other.title) == title:
+            return f"文档已存在：与《{other.title}》文号（{other.doc_number}）和标题相同，未重复添加"
+    return None
 
 
 class KnowledgeBase:
     """Open once per process; thread-safe for queries; writes are atomic."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, create: bool = True):
+        """create=False: the data dir must exist (InputError otherwise). A damaged index does not
+        stop the opening: every read raises IndexDamaged, and check / repair / rebuild work."""
         self.settings = settings
-        self.store = Store(settings.data_dir, settings.chroma_url)
+        self.store = Store(settings.data_dir, settings.chroma_url, create=create)
         self._snap_mtime = -1     # never a real mtime: the first snapshot() always loads
-        self._snap = self.snapshot()
-        self._write_lock = threading.Lock()
+        try:
+            self._snap = self.snapshot()
+        except IndexDamaged:
+            self._snap = None
+        # One writer at a time: threads of this process, then processes (reentrant, so that a
+        # rebuild can run an ingest while it holds them)
+        self._write_lock = threading.RLock()
+        self._file_lock = FileLock(str(settings.data_dir / ".ingest.lock"))
         from kb.retrieve import Retriever
         self.retriever = Retriever(self.store, self.snapshot)
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None) -> "KnowledgeBase":
+    def open(cls, data_dir: str | Path | None = None, create: bool = True) -> "KnowledgeBase":
         settings = Settings.from_env()
         if data_dir is not None:
             settings = Settings(**{**settings.__dict__, "data_dir": Path(data_dir).resolve()})
-        return cls(settings)
+        return cls(settings, create)
 
     def snapshot(self) -> Snapshot:
         """The current state; picks up an ingest finished by another process."""
@@ -92,12 +174,7 @@ class KnowledgeBase:
         (kb.llm); the answer then carries an `llm` note either way.
         Raises InputError for an empty or oversized question."""
         from kb.answer import Answerer
-        answer = Answerer(self).answer(question, history or [])
-        if llm:      # to move into the free-text handler of the answer layer
-            from kb import llm as phrasing
-            hits = self.retrieve(answer.question) if phrasing.phrases(answer) else []
-            answer = phrasing.phrase(question, answer, phrasing.sources(answer, hits, self.snapshot().documents))
-        return answer
+        return Answerer(self).answer(question, history or [], llm=llm)
 
     def retrieve(self, question: str, mode: str = "hybrid", k: int = 10) -> list[ScoredClause]:
         """mode: "hybrid" | "dense" | "keyword"."""
@@ -197,18 +274,28 @@ class KnowledgeBase:
     # -- writes ------------------------------------------------------------
     def ingest(self, paths: list[str | Path], progress: Progress | None = None) -> IngestReport:
         """Index files and directories. Unchanged files cost nothing; files gone from a scanned
-        directory are removed. Atomic: a crash leaves the previous state answering."""
-        from ingest.pipeline import PIPELINE_VERSION, keyword_text, parse_document
+        directory are removed; a file that cannot be read or parsed is skipped and reported in
+        `rejected`, the others are indexed. Atomic: a crash leaves the previous state answering.
+        Vectors are made by the configured encoder (KB_ENCODER); an index another encoder made is
+        embedded anew, all of it, and committed in one step."""
+        return self._ingest(paths, progress)
+
+    def _ingest(self, paths: list[str | Path], progress: Progress | None = None,
+                parsed_upload: tuple[Path, Document, list[Clause]] | None = None,
+                encoder: dict | None = None) -> IngestReport:
+        """`parsed_upload`: a file already parsed (within the upload budget), not parsed again.
+        `encoder`: the record (kb.embed.record_for) of the encoder to embed with; default KB_ENCODER's."""
+        from ingest.pipeline import PIPELINE_VERSION, keyword_text, parse_document, with_doc_id
         from kb.embed import backend_name, key, record_for
         from kb.retrieve import title_keys
         from kb.tokenize import add_words
         started = time.perf_counter()
-        encoder = record_for(backend_name())
-        report = IngestReport()
-        files, dirs = _collect(paths)
-        with self._write_lock, FileLock(str(self.settings.data_dir / ".ingest.lock")):
+        encoder = encoder or record_for(backend_name())
+        found = _collect(paths)
+        report = IngestReport(rejected=dict(found.problems))
+        with self._writing():
             snap = self.store.load()
-            self._sweep(snap)
+            self._sweep(snap, keep=set(found.files))
             documents = dict(snap.documents)
             rows = {}    # doc_id -> [(clause, vector_id, tokens)]
             for c, v, t in zip(snap.clauses, snap.vector_ids, snap.tokens):
@@ -216,26 +303,44 @@ class KnowledgeBase:
             # Vectors of another encoder are never mixed with this one's: all are made anew.
             new_encoder = bool(rows) and snap.encoder != encoder
             if new_encoder:
-                rows = {d: [(c, vector_id(c, documents[d].title, key(encoder)), t) for c, _, t in r]
-                        for d, r in rows.items()}
-            seen_ids = set()
+                rows = rekeyed(rows, documents, key(encoder))
+            # Files gone from a scanned directory first: a renamed file is then no copy of itself.
+            listed = set(map(str, found.files))
+            for doc_id, doc in list(documents.items()):
+                if doc.source not in listed and self._gone(Path(doc.source), found):
+                    del documents[doc_id]
+                    rows.pop(doc_id, None)
+                    report.removed.append(doc_id)
+            held = {d.source: d.doc_id for d in documents.values()}
+            new_ids = _new_doc_ids([f for f in found.files if str(f) not in held], set(documents))
             parsed: dict[str, list[Clause]] = {}
-            for n, path in enumerate(files, 1):
+            for n, path in enumerate(found.files, 1):
                 if progress:
-                    progress(n - 1, len(files), f"读取 {path.name}")
-                data = path.read_bytes()
-                doc_id = path.stem
-                seen_ids.add(doc_id)
+                    progress(n - 1, len(found.files), f"读取 {path.name}")
+                try:
+                    data = path.read_bytes()
+                except OSError as e:
+                    report.rejected[str(path)] = f"无法读取（{os_reason(e)}），已跳过"
+                    continue
+                doc_id = held.get(str(path)) or new_ids[path]
                 old = documents.get(doc_id)
                 if old and old.sha256 == sha256_bytes(data) and old.pipeline == PIPELINE_VERSION:
                     report.unchanged.append(doc_id)
                     continue
                 try:
-                    doc, clauses = parse_document(data, path.name, self.settings.max_file_bytes)
+                    if parsed_upload and parsed_upload[0] == path:
+                        doc, clauses = parsed_upload[1:]
+                    else:
+                        doc, clauses = parse_document(data, path.name, self.settings.max_file_bytes)
                 except InputError as e:
                     report.rejected[path.name] = str(e)
                     continue
+                doc, clauses = with_doc_id(doc, clauses, doc_id)
                 doc.source = str(path)
+                duplicate = _duplicate_of(doc, documents)
+                if duplicate:
+                    report.rejected[path.name] = duplicate
+                    continue
                 documents[doc_id] = doc
                 parsed[doc_id] = clauses
                 report.added.append(doc_id)
@@ -245,39 +350,87 @@ class KnowledgeBase:
             for doc_id, clauses in parsed.items():
                 title = documents[doc_id].title
                 rows[doc_id] = [(c, vector_id(c, title, key(encoder)), tokens(keyword_text(c, title))) for c in clauses]
-            for doc_id, doc in list(documents.items()):
-                source = Path(doc.source)
-                if doc_id not in seen_ids and any(source.is_relative_to(d) for d in dirs) and not source.exists():
-                    del documents[doc_id]
-                    rows.pop(doc_id, None)
-                    report.removed.append(doc_id)
+            # Vectors a query cannot reach (a damaged HNSW index) are embedded again, like missing ones.
+            self._forget_unreachable([v for doc_rows in rows.values() for _, v, _ in doc_rows])
             if report.changed or new_encoder:
-                report.clauses = self._embed_missing(documents, rows, progress)
+                to_embed = rows.values() if new_encoder else parsed.values()
+                self.store.ensure_space(sum(map(len, to_embed)) * VECTOR_BYTES + self.store.manifest_size())
+                report.clauses = self._embed_missing(documents, rows, encoder["backend"], progress)
                 self._commit(snap.generation + 1, documents, rows, encoder)
             else:
-                # Nothing to re-parse, but vectors lost from Chroma are restored (ids are content
-                # hashes, so the manifest stays as it is); usually an id lookup and nothing else.
-                report.clauses = self._embed_missing(documents, rows, progress)
+                # Nothing to re-parse, but vectors lost from Chroma are restored and orphans of an
+                # interrupted run deleted (ids are content hashes, so the manifest stays as it is).
+                report.clauses = self._embed_missing(documents, rows, encoder["backend"], progress)
+                self._delete_orphans(snap.vector_ids)
+            self.store.remember_roots([Path(p).resolve() for p in paths])
         report.seconds = time.perf_counter() - started
         return report
 
-    def _sweep(self, snap: Snapshot, grace_seconds: float = 600):
-        """Leftovers of a killed run (called under the ingest lock): manifest temp files, and
-        uploads that never reached a manifest. Recent files may belong to an upload under way."""
+    @staticmethod
+    def _gone(source: Path, found: _Found) -> bool:
+        """A document's file is gone: it was under a directory scanned now, not under a folder that
+        could not be read, and it does not exist (when its existence cannot be told, it stays)."""
+        if not any(source.is_relative_to(d) for d in found.dirs):
+            return False
+        if any(source.is_relative_to(d) for d in found.unreadable_dirs):
+            return False
+        try:
+            return not source.exists()
+        except OSError:
+            return False
+
+    def _forget_unreachable(self, vector_ids: list[str]):
+        reachable = self.store.reachable_vector_ids()
+        lost = [v for v in vector_ids if v not in reachable]
+        if lost:
+            self.store.delete_vectors(lost)
+
+    @contextlib.contextmanager
+    def _writing(self):
+        with self._write_lock, self._file_lock:
+            yield
+
+    def _sweep(self, snap: Snapshot, keep: set[Path], grace_seconds: float = 600):
+        """Leftovers of a killed run (called under the ingest lock). Temporary files are deleted;
+        an uploaded original the manifest does not list (nor this run: `keep`) is never deleted:
+        it goes to quarantine/, which `kb check` reports and `kb rebuild` imports again. Recent
+        files may belong to an upload under way and stay."""
         now = time.time()
-        uploads = self.settings.data_dir / "files"
-        held = {Path(d.source) for d in snap.documents.values()}
-        candidates = list(self.settings.data_dir.glob(".kb-*.json"))
+        uploads = self.settings.data_dir / UPLOADS
+        held = {Path(d.source) for d in snap.documents.values()} | keep
+        temporary = list(self.settings.data_dir.glob(".kb-*.json"))
+        orphans = []
         if uploads.is_dir():
-            candidates += [f for f in uploads.iterdir() if f.is_file() and f not in held]
-        for f in candidates:
+            temporary += list(uploads.glob(".upload-*"))
+            orphans = [f for f in uploads.iterdir() if f.is_file() and f not in held and f not in temporary]
+        for f in temporary + orphans:
             try:
-                if now - f.stat().st_mtime > grace_seconds:
+                if now - f.stat().st_mtime <= grace_seconds:
+                    continue
+                if f in orphans:
+                    self.quarantine(f)
+                else:
                     f.unlink()
             except FileNotFoundError:
                 pass
 
-    def _embed_missing(self, documents, rows, progress: Progress | None) -> int:
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.settings.data_dir / QUARANTINE
+
+    def quarantine(self, path: Path) -> Path:
+        """Move a file to quarantine/ under a name not yet taken there."""
+        self.quarantine_dir.mkdir(exist_ok=True)
+        target = self.quarantine_dir / path.name
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.quarantine_dir / f"{path.stem} ({n}){path.suffix}"
+        path.rename(target)
+        return target
+
+    def _embed_missing(self, documents, rows, backend: str, progress: Progress | None) -> int:
+        """Vectors the store lacks, made by `backend` (the encoder the rows' vector ids name)."""
         from kb.embed import embed
         todo = [(c, v) for doc_rows in rows.values() for c, v, _ in doc_rows]
         have = self.store.existing_vector_ids([v for _, v in todo])
@@ -290,7 +443,7 @@ class KnowledgeBase:
             if progress:
                 progress(start, len(todo), "向量化条款")
             texts = [embed_text(c, documents[c.doc_id].title) for c, _ in chunk]
-            self.store.add_vectors([v for _, v in chunk], embed(texts),
+            self.store.add_vectors([v for _, v in chunk], embed(texts, backend),
                                    [{"doc_id": c.doc_id, "clause_id": c.clause_id, "part": c.part} for c, _ in chunk],
                                    [c.text for c, _ in chunk])
         if progress:
@@ -303,44 +456,74 @@ class KnowledgeBase:
                               [r[2] for r in ordered], encoder)
         self.store.save(snap)
         self._use(snap, self.store.manifest_mtime())
-        orphans = self.store.all_vector_ids() - set(snap.vector_ids)
-        self.store.delete_vectors(sorted(orphans))
+        self._delete_orphans(snap.vector_ids)
+
+    def _delete_orphans(self, vector_ids: list[str]):
+        orphans = self.store.all_vector_ids() - set(vector_ids)
+        if orphans:
+            self.store.delete_vectors(sorted(orphans))
 
     def add_file(self, filename: str, data: bytes, progress: Progress | None = None) -> IngestReport:
-        """An uploaded file: validated and parsed before anything is written."""
-        from ingest.pipeline import parse_document
-        from ingest.read import safe_filename
+        """An uploaded file: parsed within the time and memory budget, and checked for copies of
+        held documents, before anything is written. Re-uploading an uploaded file updates it; if
+        the update fails, the previous original is put back."""
+        from ingest.read import check_size, safe_filename
+        from ingest.sandbox import parse_within
         name = safe_filename(filename)
-        doc, _ = parse_document(data, name, self.settings.max_file_bytes)   # raises InputError
-        digest = sha256_bytes(data)
-        for existing in self.snapshot().documents.values():
-            if existing.sha256 == digest:
-                raise InputError(f"文档已存在：与《{existing.title}》内容相同，未重复添加")
-        uploads = self.settings.data_dir / "files"
+        check_size(data, name, self.settings.max_file_bytes)
+        doc, clauses = parse_within(data, name, self.settings.max_file_bytes, self.settings.parse_seconds,
+                                    self.settings.parse_memory_bytes)
+        uploads = self.settings.data_dir / UPLOADS
         target = uploads / name
-        # doc_id is the file stem: an upload must not silently replace a document that came from
-        # elsewhere (corpus/, a scanned directory); re-uploading an uploaded file updates it.
-        same = self.snapshot().documents.get(Path(name).stem)
-        if same and Path(same.source).resolve() != target.resolve():
+        doc.source = str(target)
+        documents = self.snapshot().documents
+        updated = next((d for d in documents.values() if d.source == doc.source), None)
+        if updated and updated.sha256 == doc.sha256:
+            raise InputError(f"文档已存在：与《{updated.title}》内容相同，未重复添加")
+        duplicate = _duplicate_of(doc, documents)
+        if duplicate:
+            raise InputError(duplicate)
+        # An upload must not silently replace a document that came from elsewhere (corpus/, a
+        # scanned directory) and has the same file stem.
+        same = documents.get(Path(name).stem)
+        if same and same.source != doc.source:
             raise InputError(f"知识库中已有同名文档《{same.title}》（{Path(same.source).name}），"
                              "上传不会覆盖它；如是新版本，请改用其他文件名")
         uploads.mkdir(parents=True, exist_ok=True)
+        self.store.ensure_space(len(data))
         fd, tmp = tempfile.mkstemp(dir=uploads, prefix=".upload-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        except BaseException as e:
+            Path(tmp).unlink(missing_ok=True)
+            if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+                raise DiskFull("磁盘空间不足：上传的文件无法保存，知识库保持原状；请释放空间后重试") from e
+            raise
+        previous = None
+        if target.exists():     # kept (a second name for the same bytes) until the update is in
+            previous = uploads / f".previous-{name}"
+            previous.unlink(missing_ok=True)
+            os.link(target, previous)
         os.replace(tmp, target)
         try:
-            report = self.ingest([target], progress)
+            report = self._ingest([target], progress, parsed_upload=(target.resolve(), doc, clauses))
+            if report.rejected:
+                raise InputError("；".join(report.rejected.values()))
         except BaseException:
-            target.unlink(missing_ok=True)
+            if previous:
+                os.replace(previous, target)
+            else:
+                target.unlink(missing_ok=True)
             raise
-        if report.rejected:
-            target.unlink(missing_ok=True)
-            raise InputError("；".join(report.rejected.values()))
+        if previous:
+            previous.unlink(missing_ok=True)
         return report
 
     def remove_document(self, doc_id: str) -> None:
-        with self._write_lock, FileLock(str(self.settings.data_dir / ".ingest.lock")):
+        """Removes the document's clauses and vectors; an uploaded original is deleted with it (the
+        user asked for it to go; `kb rebuild` would otherwise bring it back)."""
+        with self._writing():
             snap = self.store.load()
             if doc_id not in snap.documents:
                 raise InputError(f"知识库中没有文档“{doc_id}”")
@@ -351,39 +534,30 @@ class KnowledgeBase:
                     rows.setdefault(c.doc_id, []).append((c, v, t))
             self._commit(snap.generation + 1, documents, rows, snap.encoder)
             source = Path(snap.documents[doc_id].source)
-            if source.parent == self.settings.data_dir / "files":
+            if source.parent == self.settings.data_dir / UPLOADS:
                 source.unlink(missing_ok=True)
 
-    def index_encoder(self) -> str:
-        """Which encoder made the index's vectors (`kb check` prints it)."""
-        from kb.embed import describe
-        snap = self.snapshot()
-        return describe(snap.encoder) if snap.clauses else "（空知识库）"
-
+    # -- health --------------------------------------------------------------
     def check(self) -> list[str]:
-        """Consistency of manifest, vectors, BM25 and encoder; an empty list means consistent."""
-        from kb.embed import backend_for, backend_name, describe, record_for
-        snap = self.store.load()
-        problems = []
-        stored = self.store.all_vector_ids()
-        missing = [v for v in snap.vector_ids if v not in stored]
-        if missing:
-            problems.append(f"{len(missing)} 个条款缺少向量（例如 {missing[0]}）")
-        orphans = stored - set(snap.vector_ids)
-        if orphans:
-            problems.append(f"{len(orphans)} 个向量不属于任何条款（中断的写入留下的，下次 ingest 会清理）")
-        if snap.bm25 is not None and int(snap.bm25.scores["num_docs"]) != len(snap.clauses):
-            problems.append("BM25 索引与条款数不一致")
-        if snap.clauses and backend_for(snap.encoder) is None:
-            problems.append(f"向量由 {describe(snap.encoder)} 生成，本机没有这个编码器：检索暂不用向量，"
-                            "下次 ingest 会用当前编码器重新生成全部向量")
-        elif snap.clauses and snap.encoder != record_for(backend_name()):
-            problems.append(f"向量由 {describe(snap.encoder)} 生成，当前编码器（KB_ENCODER）是 "
-                            f"{describe(record_for(backend_name()))}：提问仍用原编码器，下次 ingest 会重新生成全部向量")
-        unknown = {c.doc_id for c in snap.clauses} - set(snap.documents)
-        if unknown:
-            problems.append(f"条款引用了不存在的文档：{sorted(unknown)}")
-        return problems
+        """What is wrong with the index, each with what to run; an empty list means consistent."""
+        from kb.health import check
+        return check(self)
+
+    def repair(self, progress: Progress | None = None) -> list[str]:
+        """Fix what check() finds, from the manifest and the originals; returns what was done."""
+        from kb.health import repair
+        return repair(self, progress)
+
+    def rebuild(self, progress: Progress | None = None) -> IngestReport:
+        """A new manifest from the originals: uploads (quarantined ones too) and every ingested path."""
+        from kb.health import rebuild
+        return rebuild(self, progress)
+
+    def index_encoder(self) -> str:
+        """Which encoder made the index's vectors, and what KB_ENCODER changes (`kb check` prints
+        it); "" when the manifest cannot be read."""
+        from kb.health import encoder_status
+        return encoder_status(self)
 
 
 _ARTICLE_REF = re.compile(r"(?:本法|本条例|本办法|本规定|《(?P<title>[^《》]{2,40})》)\s*(?P<article>第[一二三四五六七八九十百零]+条)")

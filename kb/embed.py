@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 import kb.config  # noqa: F401  (sets the offline environment before any model code loads)
+from kb.schema import InputError
 
 MODEL_NAME = "m3e-small"
 DIM = 512
@@ -100,7 +101,7 @@ def backend_name() -> str:
     """KB_ENCODER: onnx (default) or torch."""
     name = os.environ.get("KB_ENCODER", "").strip().lower() or "onnx"
     if name not in BACKENDS:
-        raise RuntimeError(f"KB_ENCODER={name!r} 无效：可选 {' / '.join(BACKENDS)}")
+        raise InputError(f"环境变量 KB_ENCODER 应为 {' 或 '.join(BACKENDS)}，现在是“{name[:20]}”")
     return name
 
 

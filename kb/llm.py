@@ -404,6 +404,11 @@ def _checked(text: str, extractive: Answer, given: list[Citation], config: LLMCo
                                llm={"used": True, "model": config.model})
 
 
+def not_phrased(extractive: Answer, reason: str, check: str) -> Answer:
+    """`extractive` with a note saying why the LLM did not phrase it."""
+    return _fallback(extractive, reason, check)
+
+
 def _fallback(extractive: Answer, reason: str, check: str) -> Answer:
     return dataclasses.replace(extractive, llm={"used": False, "reason": reason, "check": check})
 

@@ -208,6 +208,17 @@ def named_documents(question: str, snap: Snapshot) -> tuple[str, ...]:
     return tuple(d for d, s in document_scope(question, snap).items() if s >= 1.0)
 
 
+# Kinds whose everyday word names a document in a question: 这个方案 is the plan. (办法, 规定 and
+# 条例 are said of anything.)
+_NAMING_KINDS = ("方案",)
+
+
+def kind_documents(question: str, snap: Snapshot) -> tuple[str, ...]:
+    """The documents a question names by the word for their kind (这个方案里…: the plan)."""
+    q, kinds = fold(question), _scope_index(snap).kinds
+    return tuple(sorted(d for word in _NAMING_KINDS if word in q for d in kinds.get(word, ())))
+
+
 def unknown_documents(question: str, snap: Snapshot) -> list[str]:
     """Names of documents the question asks about that the knowledge base does not hold
     (云南省职业教育条例)."""
@@ -396,8 +407,8 @@ class Retriever:
     def dense(self, snap: Snapshot, question: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
         # the question is embedded by the encoder that made the index's vectors; none: keywords only
         backend = snap.memo("encoder_backend", lambda: backend_for(snap.encoder))
-        if backend is None or not snap.clauses:
-            return []
+        if backend is None or not snap.clauses or not self.store.vector_count():
+            return []           # nothing to compare with: the question is not embedded either
         index_of = snap.index_of
         hits = self.store.query_vectors(_query_vector(question, backend), n + 20)
         return [(index_of[vid], sim) for vid, sim in hits if vid in index_of][:n]

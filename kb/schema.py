@@ -42,9 +42,9 @@ class Clause:
 
 @dataclass
 class Document:
-    doc_id: str          # stable: the file stem
+    doc_id: str          # stable: the file stem, or its path when two files share a stem
     title: str
-    source: str          # file name
+    source: str          # the file's absolute path: a document's identity
     sha256: str          # of the file bytes
     doc_number: str = ""     # 文号 楚政办通〔2024〕30号
     issuer: str = ""         # 发布机构
@@ -58,6 +58,7 @@ class Document:
     notice_title: str = ""   # "…关于印发X的通知" when the document came wrapped in a notice
     clause_count: int = 0
     pipeline: str = ""       # ingest pipeline version that parsed it; a new version re-parses
+    text_sha256: str = ""    # of the folded text: the same document saved as CRLF, GBK, .md …
 
 
 @dataclass
@@ -103,4 +104,13 @@ class ScoredClause:
 
 
 class InputError(ValueError):
-    """Bad user input (question or file): the message is shown to the user as is."""
+    """A message shown to the user as is: bad input (a question, a file, a setting), or, in the
+    subclasses below, a state of the knowledge base the user has to act on."""
+
+
+class IndexDamaged(InputError):
+    """The stored index cannot be read; the message says what is damaged and what to run."""
+
+
+class DiskFull(InputError):
+    """Not enough free space to write; nothing was changed."""

@@ -41,7 +41,10 @@ class Gazetteer:
     short: dict[str, str] = field(default_factory=dict)    # folded short name -> canonical
     places: tuple[str, ...] = ()
     generic: frozenset[str] = frozenset()
-    max_len: int = 0
+    # first two characters -> lengths of the names (full or short) starting so, longest first;
+    # `heads` finds the next place a name may start, so a scan skips the text between in C
+    lengths_by_head: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    heads: re.Pattern = re.compile(r"(?!)")
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,7 +57,15 @@ def gazetteer() -> Gazetteer:
             g.full[fold(alias)] = e["name"]
         for alias in e["short"]:
             g.short[fold(alias)] = e["name"]
-    g.max_len = max(map(len, [*g.full, *g.short]))
+    heads: dict[str, set[int]] = {}
+    for name in [*g.full, *g.short]:
+        if len(name) >= 2:
+            heads.setdefault(name[:2], set()).add(len(name))
+    g.lengths_by_head = {head: tuple(sorted(ns, reverse=True)) for head, ns in heads.items()}
+    seconds: dict[str, str] = {}
+    for head in sorted(heads):
+        seconds[head[0]] = seconds.get(head[0], "") + head[1]
+    g.heads = re.compile("|".join(re.escape(a) + "[" + re.escape(b) + "]" for a, b in seconds.items()))
     return g
 
 
@@ -124,7 +135,8 @@ def _matches(text: str, query: bool) -> tuple[tuple[int, int, str], ...]:
     key = fold(text)
     found: list[tuple[int, int, str]] = []
     i = 0
-    while i < len(key):
+    while (head := g.heads.search(key, i)) is not None:
+        i = head.start()
         hit, n = _match_at(key, i, query)
         if hit and g.short.get(key[i:i + n]) == hit:
             m = _short_at(key, i + n)
@@ -175,7 +187,9 @@ def _one_inner_typo(piece: str, name: str) -> bool:
 
 def _match_at(key: str, i: int, query: bool) -> tuple[str | None, int]:
     g = gazetteer()
-    for n in range(min(g.max_len, len(key) - i), 1, -1):
+    for n in g.lengths_by_head.get(key[i:i + 2], ()):
+        if i + n > len(key):
+            continue
         piece = key[i:i + n]
         hit = g.full.get(piece)
         if hit is None and query and (i == 0 or key[i - 1] not in _SHORT_BLOCKERS):
@@ -188,7 +202,7 @@ def _match_at(key: str, i: int, query: bool) -> tuple[str | None, int]:
 def _short_at(key: str, i: int) -> int:
     """Length of a short name starting at key[i], 0 if none."""
     g = gazetteer()
-    return next((n for n in range(min(g.max_len, len(key) - i), 1, -1) if key[i:i + n] in g.short), 0)
+    return next((n for n in g.lengths_by_head.get(key[i:i + 2], ()) if i + n <= len(key) and key[i:i + n] in g.short), 0)
 
 
 def scan(text: str, query: bool = True) -> list[str]:

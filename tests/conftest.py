@@ -25,6 +25,14 @@ NOTICE = """楚雄州技工院校蓝莓实训基地建设补充通知
 """
 
 
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """`kb ARGV…` in this process (the model loads once): (exit code, stdout, stderr)."""
+    from app import cli
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.fixture(scope="session")
 def plan_kb(tmp_path_factory):
     """The shipped corpus only (the plan)."""

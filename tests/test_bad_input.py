@@ -188,7 +188,7 @@ def run_cli(kb, case, capsys):
 def run_jsonl(kb, case, capsys, monkeypatch):
     """The bad line between two good ones: one object per line, in order, and it keeps going."""
     lines = ["州财政局负责哪些任务？", case.value.replace("\n", " "), "职教高考改革由哪些单位负责？"]
-    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(("\n".join(lines) + "\n").encode())))
     code = cli.main(["--data-dir", str(kb.settings.data_dir), "ask", "--jsonl"])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -199,7 +199,8 @@ def run_jsonl(kb, case, capsys, monkeypatch):
     bad = objs[1]
     if case.expect == "refused":
         assert set(bad) == {"question", "error"}, bad
-        assert bad["question"] == lines[1]
+        # at most a short prefix of the question comes back with its error
+        assert bad["question"] == lines[1][:cli.ECHO_CHARS] + ("…" if len(lines[1]) > cli.ECHO_CHARS else "")
         return bad["error"], None
     assert "error" not in bad, bad
     return None, bad

@@ -9,15 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import NOTICE
+from conftest import NOTICE, run_cli as run
 
 from app import cli
 from kb.api import KnowledgeBase
@@ -38,12 +40,6 @@ def data(plan_kb, tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("cli") / "data"
     shutil.copytree(plan_kb.settings.data_dir, d)
     return d
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def squash(text: str) -> str:
@@ -87,8 +83,8 @@ def test_ingest_reports_counts_and_a_second_run_does_no_work(plan_kb, tmp_path, 
 
 
 def test_ingest_of_a_missing_path_is_an_error(data, capsys):
-    with pytest.raises(Exception, match="找不到文件或目录"):
-        cli.main(["--data-dir", str(data), "ingest", "-q", "/nonexistent/dir"])
+    code, out, err = run(capsys, "--data-dir", str(data), "ingest", "-q", "/nonexistent/dir")
+    assert code == 2 and err.startswith("错误：找不到文件或目录：/nonexistent/dir"), err
 
 
 # -- kb ask --json: the answer contract -------------------------------------------------------
@@ -211,6 +207,60 @@ def test_ask_jsonl_in_a_real_process_flushes_per_line(data, tmp_path):
         assert proc.wait(60) == 0
     finally:
         proc.kill()
+
+
+def test_ask_jsonl_decodes_each_line_and_a_bad_line_spoils_only_itself(data):
+    """Issue 13 item 13, in a real process under a strict C locale: a line that is not text, a GBK
+    line and a 100,000-character line among UTF-8 ones; every line gets its own object."""
+    long_question = "职业教育" * 25_000
+    lines = ["职教高考改革由哪些单位负责？".encode(), bytes(range(0x80, 0xC0)),
+             "州财政局负责哪些任务？".encode("gbk"), long_question.encode(), "楚雄州医保报销比例是多少？".encode()]
+    proc = subprocess.run([str(KB_BIN), "--data-dir", str(data), "ask", "--jsonl"], input=b"\n".join(lines) + b"\n",
+                          capture_output=True, timeout=300, env={**os.environ, "LC_ALL": "C", "LANG": "C"})
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
+    objs = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(objs) == len(lines)
+    check_contract(objs[0], "职教高考改革由哪些单位负责？")
+    assert set(objs[1]) == {"question", "error"} and objs[1]["error"].startswith("第 2 行：") and "UTF-8" in objs[1]["error"]
+    check_contract(objs[2], "州财政局负责哪些任务？")
+    assert not objs[2]["abstained"] and objs[2]["citations"], "the GBK line is read as the question it is"
+    assert set(objs[3]) == {"question", "error"} and "过长" in objs[3]["error"]
+    assert objs[3]["question"] == long_question[:cli.ECHO_CHARS] + "…", "only a short prefix is echoed"
+    check_contract(objs[4], "楚雄州医保报销比例是多少？")
+    assert objs[4]["abstained"]
+
+
+# -- settings and paths the commands are given (issue 13, item 14) ------------------------------
+
+def test_a_port_that_is_not_a_number_is_said_not_traced(data):
+    proc = subprocess.run([str(KB_BIN), "--data-dir", str(data), "serve"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "KB_PORT": "abc"})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.stderr.strip() == "错误：环境变量 KB_PORT 应为1–65535 之间的整数，现在是“abc”"
+
+
+def test_a_busy_port_is_said_not_traced(data, capsys, monkeypatch):
+    def no_server(*args, **kwargs):
+        raise AssertionError("the web app was started on a busy port")
+    monkeypatch.setattr("app.web.serve", no_server)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("KB_HOST", "127.0.0.1")
+        monkeypatch.setenv("KB_PORT", str(port))
+        code, out, err = run(capsys, "--data-dir", str(data), "serve")
+    assert code == 2 and f"端口 {port} 已被占用" in err and "KB_PORT" in err, err
+
+
+@pytest.mark.parametrize("argv", [["ask", "职教高考改革由哪些单位负责？"], ["check"], ["units"], ["targets"], ["serve"]])
+def test_a_data_dir_that_does_not_exist_is_not_an_empty_knowledge_base(argv, tmp_path, capsys, monkeypatch):
+    misspelled = tmp_path / "dta"
+    monkeypatch.setenv("KB_DATA_DIR", str(misspelled))
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "", out
+    assert f"知识库目录 {misspelled} 不存在" in err and "KB_DATA_DIR" in err, err
+    assert not misspelled.exists(), "nothing was created"
 
 
 # -- kb units / kb targets ---------------------------------------------------------------------------

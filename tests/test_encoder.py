@@ -54,8 +54,10 @@ def test_index_records_its_encoder_and_a_new_encoder_reembeds_everything(tmp_pat
     onnx_ids = set(snap.vector_ids)
 
     # another encoder: the index keeps answering with the encoder that made it, and says so
+    # (no fault of the index: `kb check` still finds it whole)
     monkeypatch.setenv("KB_ENCODER", "torch")
-    assert any("下次 ingest 会重新生成全部向量" in p for p in kb.check())
+    assert kb.check() == []
+    assert "onnx int8" in kb.index_encoder() and "下次 kb ingest 会用当前编码器重新生成全部向量" in kb.index_encoder()
     assert kb.retriever.dense(kb.snapshot(), "蓝莓实训基地建设")     # questions embedded by onnx
 
     report = kb.ingest([tmp_path / "src"])
@@ -71,6 +73,7 @@ def test_index_records_its_encoder_and_a_new_encoder_reembeds_everything(tmp_pat
 
 def test_an_index_made_by_an_encoder_this_machine_lacks_uses_keywords_only(tmp_path):
     from kb.api import KnowledgeBase
+    from kb.embed import record_for
     kb = small_kb(tmp_path)
     manifest = tmp_path / "data" / "kb.json"
     data = json.loads(manifest.read_text(encoding="utf-8"))
@@ -80,6 +83,34 @@ def test_an_index_made_by_an_encoder_this_machine_lacks_uses_keywords_only(tmp_p
     assert reopened.retriever.dense(reopened.snapshot(), "蓝莓实训基地建设") == []
     assert reopened.retrieve("蓝莓实训基地", "hybrid")[0].clause.doc_id == "蓝莓通知"
     assert any("本机没有这个编码器" in p for p in reopened.check())
+
+    # repair: every vector made anew by the configured encoder, recorded as such
+    assert any("改用" in line for line in reopened.repair())
+    snap = reopened.snapshot()
+    assert snap.encoder == record_for("onnx") and reopened.check() == []
+    assert reopened.store.all_vector_ids() == set(snap.vector_ids)
+    assert reopened.retriever.dense(snap, "蓝莓实训基地建设")
+
+
+def test_repair_and_rebuild_keep_the_encoder_that_made_the_vectors(tmp_path, monkeypatch):
+    from kb.embed import record_for
+    monkeypatch.setenv("KB_ENCODER", "torch")
+    kb = small_kb(tmp_path)
+    torch_ids = set(kb.snapshot().vector_ids)
+    monkeypatch.setenv("KB_ENCODER", "onnx")
+
+    # a lost vector is made again by torch, the encoder its id names; the record stays
+    lost = sorted(torch_ids)[0]
+    kb.store.delete_vectors([lost])
+    assert any("缺少向量" in p for p in kb.check())
+    assert "重新生成 1 个条款的向量" in kb.repair()
+    assert kb.snapshot().encoder == record_for("torch") and kb.check() == []
+    assert kb.store.all_vector_ids() == torch_ids
+
+    # a rebuild from the originals reuses the vectors and keeps their encoder
+    report = kb.rebuild()
+    assert report.clauses == 0 and kb.snapshot().encoder == record_for("torch")
+    assert set(kb.snapshot().vector_ids) == torch_ids
 
 
 def test_kb_check_names_the_encoder(tmp_path, capsys):
@@ -107,9 +138,28 @@ def test_bm25_is_read_from_disk_not_rebuilt(tmp_path, monkeypatch):
         m.setattr(bm25s.BM25, "index", no_rebuild)
         assert np.allclose(Store(data).load().keyword_scores(query), expected)
 
-    # a damaged BM25 directory: rebuilt from the manifest's tokens, same scores
+    # a damaged BM25 directory: rebuilt from the manifest's tokens, same scores; check says so
+    # and repair writes it again
     (data / name / "vocab.index.json").unlink()
     assert np.allclose(Store(data).load().keyword_scores(query), expected)
+    assert any("关键词索引（BM25）的文件缺失或损坏" in p for p in kb.check())
+    assert "条款清单与关键词索引已重写" in kb.repair()
+    assert kb.check() == [] and Store(data).load().bm25_dir != name
+
+
+def test_a_manifest_with_a_malformed_encoder_record_or_bm25_name_is_handled(tmp_path):
+    from kb.schema import IndexDamaged
+    from kb.store import Store
+    kb = small_kb(tmp_path)
+    manifest = tmp_path / "data" / "kb.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    # a BM25 name outside the data dir is never read: BM25 is indexed from the tokens
+    manifest.write_text(json.dumps({**data, "bm25": "../../etc"}, ensure_ascii=False), encoding="utf-8")
+    assert Store(tmp_path / "data").load().bm25_dir == ""
+    manifest.write_text(json.dumps({**data, "encoder": "onnx"}, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(IndexDamaged, match="encoder"):
+        Store(tmp_path / "data").load()
+    assert any("kb rebuild" in p for p in kb.check())
 
 
 def test_each_commit_writes_a_new_bm25_and_keeps_only_the_previous_one(tmp_path):

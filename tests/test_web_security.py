@@ -455,6 +455,7 @@ def test_sigterm_leaves_no_export_folder_behind(tmp_path):
     env = {**os.environ, "KB_PORT": str(port), "KB_HOST": "127.0.0.1", "TMPDIR": str(tmp_path),
            "GRADIO_TEMP_DIR": str(tmp_path / "gradio"), "PYTHONPATH": str(REPO_ROOT)}
     env.pop("KB_ADMIN_PASSWORD", None)
+    (tmp_path / "data").mkdir()          # an empty knowledge base: `kb serve` refuses a dir that does not exist
     log = open(tmp_path / "serve.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--data-dir", str(tmp_path / "data"), "serve"],
                             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

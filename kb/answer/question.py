@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from kb import units as unit_db
 from kb.answer import cues
-from kb.retrieve import finest, named_documents, topic_of, unknown_documents
+from kb.retrieve import finest, kind_documents, named_documents, topic_of, unknown_documents
 from kb.schema import InputError
 from kb.textnorm import fold, t2s, to_halfwidth
 from kb.tokenize import STOPWORDS, content_words, dictionary_words, general_frequency, tokens
@@ -59,7 +59,8 @@ class Question:
     measure: str = ""                 # the measure a figure must have: 人次, %, 元, 家 … ("" = any)
     years: tuple[str, ...] = ()       # years it names (2025)
     asked_of: tuple[str, ...] = ()    # what the asked figure or time is of (公积金 in 公积金的比例, 报名 in 什么时候报名)
-    counted: str = ""                 # the word a figure is asked of (工作 in 每天工作几小时)
+    figure_words: tuple[str, ...] = ()  # what an asked figure is of (工作 in 每天工作几小时)
+    counted: str = ""                 # …its last word, the thing counted
     asked_names: tuple[str, ...] = ()  # units and schools named where the question asks, not in its story
     inherited: bool = False           # completed from an earlier question
     corrections: tuple[Correction, ...] = ()  # typing slips read as the word meant (使用期 -> 试用期)
@@ -123,7 +124,7 @@ _MEASURE_NOUNS = (
                           r"(多少|(?<!哪)几|怎么算|如何计算|怎么计算|怎么给|怎么发|按什么|什么标准)")),
     ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|(?<!哪)几)(?!个?(年|月|天|小时|岁|%))")),
 )
-_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条)?(工作|任务|规定|目标|要求|事)|此项|上述|前面")
+_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条)?(工作|任务|规定|目标|要求|事)|此项|上述|前面")
 
 
 def _asks(qn: str) -> frozenset[str]:
@@ -194,52 +195,43 @@ _GENERIC_WORDS = frozenset("要求 规定 具体 情况 问题 东西 时候 事
 _ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|呢|[？?]|啥")
 
 
-def _split_parts(text: str) -> list[str]:
+def _split_parts(text: str) -> list[tuple[str, bool]]:
     """The questions in a message that asks several: "…比例是多少？这项工作由哪两个部门负责？",
-    or "楚雄医专新开了哪些专业，学费一年多少？" (two stretches that each ask). A stretch that asks
-    nothing (我家孩子在楚雄市职中读书，) belongs to the question after it."""
-    parts: list[str] = []
+    or "楚雄医专新开了哪些专业，学费一年多少？" (two stretches of one sentence that each ask), each
+    with whether it continues the sentence of the one before. A stretch that asks nothing
+    (我家孩子在楚雄市职中读书，) belongs to the question after it."""
+    parts: list[tuple[str, bool]] = []
     for piece in re.split(r"(?<=[？?])", text):
         if not piece.strip(" ，,。？?"):
             continue
-        current, asked = "", False
+        current, asked, continues = "", False, False
         for stretch in re.split(r"(?<=[，,；;])", piece):
             asks = bool(_ASKING.search(stretch))
             if asks and asked and len(re.sub(r"\W", "", stretch)) >= 4:
-                parts.append(current.strip(" ，,；;。"))
-                current, asked = "", False
+                parts.append((current.strip(" ，,；;。"), continues))
+                current, asked, continues = "", False, True
             current += stretch
             asked = asked or asks
-        parts.append(current.strip(" ，,；;。"))
-    return parts if len(parts) > 1 else [text]
+        parts.append((current.strip(" ，,；;。"), continues))
+    return parts if len(parts) > 1 else [(text, False)]
 
 
 # -- parse -------------------------------------------------------------------------------------------
 def parse(text: str, history: list[str], snap) -> Question:
     """The message `text` (checked), with the chat's earlier questions, oldest first."""
     earlier = _previous(history, snap)
-    parts_text = _split_parts(text)
-    if len(parts_text) == 1:
+    pieces = _split_parts(text)
+    if len(pieces) == 1:
         return _parse_one(text, text, earlier, snap)
     parts: list[Question] = []
-    for piece in parts_text:
+    for piece, same_sentence in pieces:
         part = _parse_one(text, piece, parts[-1] if parts else earlier, snap)
+        # two stretches of one sentence ask about the same school or unit (楚雄医专今年新开了哪些
+        # 专业，学费一年多少？)
+        if same_sentence and parts and not part.asked_names:
+            part = replace(part, asked_names=parts[-1].asked_names)
         parts.append(part)
-    # a document named in one part is the one the others are about too (全民国防教育日是哪天？
-    # 新旧国防教育法有什么不同？)
-    named = next((p.documents for p in parts if p.documents), ())
-    parts = [_about_documents(p, named, snap) if named and not p.documents else p for p in parts]
-    # …and a school or unit one part asks about is what a later part that names none asks about
-    # (楚雄医专今年新开了哪些专业，学费一年多少？)
-    for i in range(1, len(parts)):
-        if not parts[i].asked_names and parts[i - 1].asked_names:
-            parts[i] = replace(parts[i], asked_names=parts[i - 1].asked_names)
     return replace(parts[0], parts=tuple(parts))
-
-
-def _about_documents(q: Question, documents: tuple[str, ...], snap) -> Question:
-    titles = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in documents))
-    return replace(q, documents=documents, context=f"{titles}{q.context}")
 
 
 def _previous(history: list[str], snap) -> Question | None:
@@ -247,7 +239,7 @@ def _previous(history: list[str], snap) -> Question | None:
     previous = None
     for asked in history[-_MAX_HISTORY:]:
         try:
-            parsed = _parse_one(asked, _split_parts(asked)[-1], previous, snap)
+            parsed = _parse_one(asked, _split_parts(asked)[-1][0], previous, snap)
         except InputError:
             continue
         previous = parsed
@@ -267,21 +259,24 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
     units = tuple(unit_db.find_units(qn))
     entities = tuple(unit_db.find_entities(qn))
     asks = _asks(qn)
+    figure_words, counted = _figure_words(qn)
     if speaker and not units and not entities and "tasks" in asks:
         units = (speaker,) if unit_db.entry(speaker) and unit_db.entry(speaker).unit else ()
         entities = () if units else (speaker,)
     own = Question(
         text=message, normalized=qn, context=_full_names(qn), speaker=speaker, units=units, entities=entities,
-        documents=named_documents(qn, snap) if snap is not None else (),
+        documents=(named_documents(qn, snap) or kind_documents(qn, snap)) if snap is not None else (),
         unknown_documents=tuple(unknown_documents(qn, snap)) if snap is not None else (),
         asks=asks, meta_fields=tuple(f for f, cue in cues.META.items() if cue.search(qn)),
         slogan=_slogan(qn), attribute=_attribute(qn), measure=asked_unit(qn),
         years=tuple(re.findall(r"((?:19|20)\d\d)\s*年", qn)), corrections=corrections,
-        asked_of=_asked_of(qn), counted=_counted(qn), asked_names=_asked_names(qn),
+        asked_of=_asked_of(qn), figure_words=figure_words, counted=counted, asked_names=_asked_names(qn),
         topic_words=_topic_words(qn, snap))
     if earlier is None:
         return own
-    leaning = _leaning(own, qn)
+    # a question about another document than the one before starts afresh
+    moved_on = own.documents and earlier.documents and not set(own.documents) & set(earlier.documents)
+    leaning = "no" if moved_on else _leaning(own, qn)
     if leaning == "always":
         return _complete(own, earlier, snap)
     if leaning == "maybe":
@@ -315,14 +310,24 @@ def _asked_names(qn: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for piece in asking for n in unit_db.find_units(piece) + unit_db.find_entities(piece)))
 
 
-def _counted(qn: str) -> str:
-    """The content word just before 多少/几 (每天工作几小时 -> 工作)."""
-    m = re.search(r"([\u4e00-\u9fff]{1,6}?)(?:是|有|要|能|可以|最多|最少|至少|最长|一共|共)?(?:多少|几)", qn)
-    # not a frequency or a time (每年完成多少人次 counts 人次 of the training, not of 每年)
-    words = [w for w in content_words(m[1]) if w not in _GENERIC_WORDS
-             and not re.match(r"每|今年|明年|全年|当年|以后|目前|现在|不少于|不低于|不超过|不得|至少|最多|最少|最高|最低|"
-                              r"超过|低于|少于|高于|达到|[一二三四五六七八九十两\d]+[年月天日周]$", w)] if m else []
-    return words[-1] if words else ""
+# not what a figure is of: a frequency, a time, a comparison (每年完成多少人次: 人次 of 完成 training)
+_NOT_COUNTED = re.compile(r"每|今年|明年|全年|当年|以后|目前|现在|不少于|不低于|不超过|不得|至少|最多|最少|最高|最低|"
+                          r"超过|低于|少于|高于|达到|[一二三四五六七八九十两\d]+[年月天日周]$")
+
+
+_FIGURE = re.compile(r"([^，,。；;？?！!]*?)(?:多少|(?<!哪)几)(?:小时|学时|课时|人次|星期|[个项所家名位条种次万千人元年月天日周岁倍])*"
+                     r"([^，,。；;？?！!]*)")
+
+
+def _figure_words(qn: str) -> tuple[tuple[str, ...], str]:
+    """(the words of the stretch that asks for a figure, the thing counted): 面向农村劳动力每年培训
+    多少人次 -> 面向 农村 劳动力 培训 / 培训; 要建成几个州级示范的县域产教联合体 -> … / 县域产教联合体."""
+    m = _FIGURE.search(qn)
+    if not m:
+        return (), ""
+    before, after = ([w for w in content_words(part) if w not in _GENERIC_WORDS and not _NOT_COUNTED.match(w)]
+                     for part in (m[1], m[2]))
+    return tuple(before + after), (after or before or [""])[-1]
 
 
 def _full_names(qn: str) -> str:
@@ -337,7 +342,8 @@ def _full_names(qn: str) -> str:
 
 def _slogan(qn: str) -> str:
     m = cues.SLOGAN.search(qn)
-    return m[1] if m and not re.fullmatch(r"(19|20)\d\d", m[1]) else ""
+    code = (m[1] or m[2]) if m else ""
+    return "" if re.fullmatch(r"(19|20)\d\d", code) else code
 
 
 def _leaning(q: Question, qn: str) -> str:
