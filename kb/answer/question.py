@@ -17,7 +17,7 @@ from kb.answer import cues
 from kb.retrieve import finest, kind_documents, named_documents, topic_of, unknown_documents
 from kb.schema import InputError
 from kb.textnorm import fold, t2s, to_halfwidth
-from kb.tokenize import STOPWORDS, content_words, dictionary_words, general_frequency, tokens
+from kb.tokenize import STOPWORDS, content_words, dictionary_words, general_frequency, places, tokens
 from kb.typos import Correction, corrector
 
 _MAX_HISTORY = 3         # earlier questions a follow-up may reach back through
@@ -79,6 +79,9 @@ _GREETING = re.compile(r"^(?:你好|您好|老师好|领导好|hi|hello)[，,！
 _INTRODUCTION = re.compile(r"^(?:我|我们|本人)(?:是|在)(?P<who>[^，,。！!？?]{1,30}?)(?:的|工作的?|上班的?|这边)?[，,。！!]\s*")
 _POLITENESS = re.compile(r"(?:请问|想问问|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
                          r"请教一下|打扰(?:一下|了)?|谢谢(?:您|你|了)?|多谢|感谢|辛苦了|劳驾)[，,。！!\s]*")
+# a role a speaker introduces themselves by, and a question that is about the speaker
+_ROLE = re.compile(r"(老师|教师|家长|学生|校长|员工|职工|工作人员|干部|负责人|班主任|辅导员|工人|职员|科员)$")
+_ABOUT_SPEAKER = re.compile(r"我|咱")
 # 我们单位 / 我们县里 / 我校: the speaker
 _SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里，,？?])|我(?:县|市|校|局|单位)")
 
@@ -89,8 +92,14 @@ def _unwrap(text: str) -> tuple[str, str]:
     speaker = ""
     m = _INTRODUCTION.match(text)
     if m and (speaker := _speaker_unit(m["who"])):
-        text = text[m.end():]       # 我是禄丰市教体局的，… (我是乙肝病毒携带者 stays: it is the topic)
-    text = _POLITENESS.sub("", text).strip(" ，,。")
+        text = text[m.end():]       # 我是禄丰市教体局的，…
+    elif m and _ROLE.search(m["who"]) and not _ABOUT_SPEAKER.search(text[m.end():]):
+        # 我是职业学校的老师，想咨询一下：职业教育活动周是哪一周？ — but where the speaker is
+        # stays (我是河南一所乡镇中学的老师，… asks about 河南)
+        where = "".join(places(m["who"]))
+        text = (f"{where}，" if where else "") + text[m.end():]
+    # (我是老师，对学校给我的处分不服… and 我是乙肝病毒携带者… stay: they are what is asked about)
+    text = _POLITENESS.sub("", text).strip(" ，,。：:")
     if speaker:
         text = _SELF.sub(speaker, text)
     return text or "？", speaker
@@ -131,7 +140,7 @@ def _asks(qn: str) -> frozenset[str]:
     found = set()
     if cues.WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn)):      # 州财政局作为责任单位承担哪些工作
         found.add("who")
-    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)?[？?。]?$|有(啥|什么)关系|和我们有关", qn):
+    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)[？?。]?$|有(啥|什么)关系|和我们有关", qn):
         found.add("tasks")
     if cues.MENTION.search(qn):
         found.add("mention")
@@ -260,7 +269,7 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
     entities = tuple(unit_db.find_entities(qn))
     asks = _asks(qn)
     figure_words, counted = _figure_words(qn)
-    if speaker and not units and not entities and "tasks" in asks:
+    if speaker and not units and not entities and "tasks" in asks and not named_documents(qn, snap):
         units = (speaker,) if unit_db.entry(speaker) and unit_db.entry(speaker).unit else ()
         entities = () if units else (speaker,)
     own = Question(
