@@ -13,7 +13,7 @@ from kb.tokenize import dictionary_version
 
 # Bump when parsing changes what a file yields, so `kb ingest` re-parses unchanged files.
 # Vectors are reused wherever a clause's text did not change.
-PIPELINE_VERSION = "8+" + dictionary_version()
+PIPELINE_VERSION = "9+" + dictionary_version()
 
 
 def keyword_text(clause: Clause, doc_title: str) -> str:
