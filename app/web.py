@@ -40,6 +40,7 @@ UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 INTERNAL_ERROR = "出错了：服务器内部错误，请稍后再试。详细信息已写入服务日志。"
 WARM_UP_QUESTION = "职业教育提质增效的工作目标是什么？"
+READY = "* 网页服务已就绪："      # printed once the first question would be answered at full speed
 ASSETS = Path(__file__).parent / "assets"
 
 # Column widths in pixels: on a phone a table scrolls sideways (first column pinned) instead of
@@ -102,7 +103,7 @@ new MutationObserver(() => toFocus(20)).observe(element, {childList: true, subtr
 toFocus(20);   // mounted with its content when the modal opens
 window.kbOnce('doc-modal', () => document.addEventListener('keydown', (e) => {
   const modal = document.getElementById('kb-doc-modal');
-  if (e.key === 'Escape' && modal && modal.offsetParent !== null) document.getElementById('kb-doc-close')?.click();
+  if (e.key === 'Escape' && modal && modal.getClientRects().length) document.getElementById('kb-doc-close')?.click();
 }));
 """
 
@@ -147,12 +148,25 @@ def warm_up(kb: KnowledgeBase) -> float:
     return time.perf_counter() - started
 
 
+def warm_up_app(url: str) -> None:
+    """One question through the running app's own /ask: Gradio's first request costs seconds
+    of one-off work (its queue, the components' data models) that no user should wait for."""
+    from gradio_client import Client
+    try:
+        Client(url, verbose=False).predict(WARM_UP_QUESTION, api_name="/ask")
+    except Exception:   # noqa: BLE001 - a failed warm-up only makes the first answer slower
+        log.warning("warming up the web app at %s failed", url, exc_info=True)
+
+
 def serve(kb: KnowledgeBase, settings: Settings) -> None:
     print(f"模型与索引已加载（{warm_up(kb):.1f} 秒），正在启动网页服务……", flush=True)
     demo = build_app(kb, settings)
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.launch(server_name=settings.host, server_port=settings.port, share=False,
-                **launch_options(settings))
+                prevent_thread_lock=True, quiet=True, **launch_options(settings))
+    warm_up_app(demo.local_url)
+    print(f"{READY} {demo.local_url}", flush=True)
+    demo.block_thread()
 
 
 # -- writes: who may change the knowledge base -----------------------------------------
@@ -240,25 +254,30 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                                      for s in guarded(suggestions, lambda m: [])(kb, question)]
         return record
 
-    def ask(question: str, chat: list, records: list, store: dict, conv_id: str | None):
-        """Echo the question at once with 正在检索…, then the answer, its evidence, and the
-        conversation saved in the browser."""
+    def ask(question: str, chat: list, records: list):
+        """Echo the question at once with 正在检索…, then the answer and its evidence."""
         q = (question or "").strip()
         if not q:
-            yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(), R.notice_html("请先输入问题，再点“提问”。", "error"),
-                   gr.skip(), gr.skip(), gr.skip())
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), R.notice_html("请先输入问题，再点“提问”。", "error")
             return
         records = list(records or [])
         shown = q if len(q) <= 200 else q[:200] + "…"
         yield ("", chat_messages(records) + [{"role": "user", "content": R.user_message(shown)},
                                              {"role": "assistant", "content": R.pending_message()}],
-               gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip())
+               gr.skip(), gr.skip(), "")
         record = answer_record(q, records)
         records.append(record)
-        store, conv_id = conv_store.save(conv_store.valid_store(store), conv_id, records)
         yield (question if record.get("error") else "", chat_messages(records), records,
-               evidence_for(records, len(records) - 1), "", store, conv_id,
-               gr.update(choices=conv_store.choices(store), value=conv_id))
+               evidence_for(records, len(records) - 1), "")
+
+    def remember(records: list, store, conv_id: str | None):
+        """The conversation saved in the browser (after each answer, when it changed)."""
+        store = conv_store.valid_store(store)
+        saved = conv_store.find(store, conv_id)
+        if not records or (saved and saved["answers"] == records):
+            return gr.skip(), gr.skip(), gr.skip()
+        store, conv_id = conv_store.save(store, conv_id, records)
+        return store, conv_id, gr.update(choices=conv_store.choices(store), value=conv_id)
 
     def evidence_clicked(records: list, evt: gr.EventData):
         """A [n] in the chat, a card, or 查看全文: show that answer's citation (and its document)."""
@@ -280,25 +299,23 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         return (panel, gr.update(visible=True),
                 R.document_html(doc, kb.clauses(doc.doc_id), focus=c.get("clause_id"), highlight=c.get("highlight", "")))
 
-    def rated(records: list, store: dict, conv_id: str | None, evt: gr.EventData):
+    def rated(records: list, evt: gr.EventData):
         """👍/👎 on an answer: stored with the answer as shown; the comment box opens."""
         records = list(records or [])
         index = _index(getattr(evt, "answer", None), records)
         rating = getattr(evt, "rating", None)
         if index is None or records[index].get("error") or rating not in (1, -1):
-            return (gr.skip(),) * 6
+            return (gr.skip(),) * 5
         record = records[index]
         fid = feedback.rate(rating, record, record.get("generation", 0),
                             history=conv_store.asked_before(records[:index]), feedback_id=record.get("feedback_id"))
         records[index] = {**record, "rating": rating, "feedback_id": fid}
-        store, conv_id = conv_store.save(conv_store.valid_store(store), conv_id, records)
         prompt = ("已记录 👍，谢谢！如愿意，可以补充说明（可选）：" if rating == 1 else
                   "已记录 👎。请说明哪里不对或缺了什么（可选），这会帮助改进知识库：")
-        return (chat_messages(records), records, store, gr.update(visible=True), index,
-                R.notice_html(prompt, "ok"))
+        return chat_messages(records), records, gr.update(visible=True), index, R.notice_html(prompt, "ok")
 
     def rate_error(message: str):
-        return gr.skip(), gr.skip(), gr.skip(), gr.update(visible=True), gr.skip(), R.notice_html(message, "error")
+        return gr.skip(), gr.skip(), gr.update(visible=True), gr.skip(), R.notice_html(message, "error")
 
     def commented(text: str, target, records: list):
         records = records or []
@@ -526,9 +543,9 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=11, min_width=320):
                         with gr.Row(elem_id="kb-history-row"):
                             history_pick = gr.Dropdown(choices=[], value=None, label="历史对话（仅存于本浏览器）",
-                                                       scale=4, min_width=160, elem_id="kb-history")
-                            new_btn = gr.Button("新对话", scale=1, min_width=76, elem_id="kb-new")
-                            delete_btn = gr.Button("删除", scale=1, min_width=60, variant="stop", size="md",
+                                                       scale=4, min_width=300, elem_id="kb-history")
+                            new_btn = gr.Button("新对话", scale=1, min_width=80, size="md", elem_id="kb-new")
+                            delete_btn = gr.Button("删除", scale=1, min_width=64, variant="stop", size="md",
                                                    elem_id="kb-delete")
                         chat = gr.Chatbot(
                             show_label=False, height=455, latex_delimiters=[], elem_id="kb-chat",
@@ -558,15 +575,18 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                         evidence = gr.HTML(R.evidence_html(None), elem_id="kb-evidence", js_on_load=EVIDENCE_JS)
                 # One public endpoint, /ask, for the box, the button and API clients (eval/load.py);
                 # the UI-only events stay out of the API docs.
-                ask_outputs = [question, chat, records, evidence, ask_msg, store, conv_id, history_pick]
-                ask_inputs = [question, chat, records, store, conv_id]
+                # The conversation is saved in the browser after each answer (not part of /ask).
+                ask_outputs = [question, chat, records, evidence, ask_msg]
+                ask_inputs = [question, chat, records]
+                save_args = (remember, [records, store, conv_id], [store, conv_id, history_pick])
                 gr.on([question.submit, ask_btn.click], ask, ask_inputs, ask_outputs, api_name="ask",
-                      show_progress="hidden")
+                      show_progress="hidden").then(*save_args, api_visibility="undocumented")
                 chat.example_select(pick_example, None, question, api_visibility="undocumented").then(
-                    ask, ask_inputs, ask_outputs, api_visibility="undocumented", show_progress="hidden")
-                rate_outputs = [chat, records, store, comment_box, rated_index, rate_msg]
-                rate_msg.click(guarded(rated, rate_error), [records, store, conv_id], rate_outputs,
-                               api_visibility="undocumented")
+                    ask, ask_inputs, ask_outputs, api_visibility="undocumented", show_progress="hidden").then(
+                    *save_args, api_visibility="undocumented")
+                rate_outputs = [chat, records, comment_box, rated_index, rate_msg]
+                rate_msg.click(guarded(rated, rate_error), records, rate_outputs,
+                               api_visibility="undocumented").then(*save_args, api_visibility="undocumented")
                 comment_fn = guarded(commented, lambda m: (R.notice_html(m, "error"), gr.skip(), gr.skip()))
                 comment_btn.click(comment_fn, [comment, rated_index, records], [rate_msg, comment_box, comment],
                                   api_visibility="undocumented")

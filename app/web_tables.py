@@ -188,8 +188,7 @@ def version_label(d: Document) -> str:
     if not date:
         return ""
     event = next((k for k, v in d.dates.items() if v == date and k != "施行"), "")
-    if not event and date == d.written_date:
-        event = "成文"
+    event = event or ("成文" if date == d.written_date else "发布" if date == d.published_date else "")
     return f"{date} {event}".strip()
 
 

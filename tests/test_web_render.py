@@ -365,6 +365,8 @@ def test_documents_list_versions_with_their_dates():
     assert list(df.columns) == T.DOC_COLS
     rows = {r["版本"]: r for r in df.to_dict("records")}
     assert set(rows) == {"2024-06-13 成文", "1996-05-15 通过（已被2022年版取代）", "2022-04-20 修订（现行）"}
+    published = dataclasses.replace(PLAN_DOC, published_date="2024-06-14")
+    assert T.version_label(published) == "2024-06-14 发布"
     assert rows["2022-04-20 修订（现行）"]["发布机构"] == "全国人民代表大会常务委员会"
     assert rows["2024-06-13 成文"]["文号"] == "楚政办通〔2024〕30号"
 
