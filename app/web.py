@@ -56,18 +56,12 @@ FEEDBACK_COLS = ["时间", "问题", "回答", "说明", "引用的条款", "知
 
 # Clicks in the chat and in the evidence panel (the [n] marks, the cards, "查看全文"): the
 # answer they belong to travels with the click, so an old answer opens its own citations.
-# Clicks in the chat and in the evidence panel (the [n] marks, the cards, "查看全文"): the
-# answer they belong to travels with the click, so an old answer opens its own citations.
-# Document-wide listeners are added once per page (window.kbOnce) and call the newest `trigger`.
+# window.kbChatLink (app/assets/web.js) listens once per page and calls the newest `trigger`.
 EVIDENCE_JS = """
-window.kbTrigger = {...window.kbTrigger, evidence: trigger};
-window.kbOnce('evidence', () => document.addEventListener('click', (e) => {
-  const mark = e.target.closest('#kb-chat a.kb-marker');
-  if (!mark) return;
-  e.preventDefault(); e.stopPropagation();
-  window.kbTrigger.evidence('click', {answer: window.kbAnswerIndex(mark), n: Number(mark.textContent.replace(/\\D/g, ''))});
+window.kbChatLink('evidence', 'a.kb-marker', trigger, (mark) => {
   window.kbReveal('kb-evidence');
-}, true));
+  return {n: Number(mark.textContent.replace(/\\D/g, ''))};
+});
 const answerOf = () => Number((element.querySelector('[data-a]') || {dataset: {a: -1}}).dataset.a);
 const pick = (e) => {
   const open = e.target.closest('.kb-open-doc');
@@ -82,13 +76,7 @@ element.addEventListener('keydown', (e) => {
 """
 
 RATE_JS = """
-window.kbTrigger = {...window.kbTrigger, rate: trigger};
-window.kbOnce('rate', () => document.addEventListener('click', (e) => {
-  const link = e.target.closest('#kb-chat a.kb-rate');
-  if (!link) return;
-  e.preventDefault(); e.stopPropagation();
-  window.kbTrigger.rate('click', {answer: window.kbAnswerIndex(link), rating: link.classList.contains('kb-up') ? 1 : -1});
-}, true));
+window.kbChatLink('rate', 'a.kb-rate', trigger, (link) => ({rating: link.classList.contains('kb-up') ? 1 : -1}));
 """
 
 # The whole document over the page: its focused clause in view; Escape closes it.
@@ -254,30 +242,29 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                                      for s in guarded(suggestions, lambda m: [])(kb, question)]
         return record
 
-    def ask(question: str, chat: list, records: list):
-        """Echo the question at once with 正在检索…, then the answer and its evidence."""
+    def persist(saved: dict, conv_id: str | None, records: list[dict]):
+        """The conversation saved: (browser store, the page's copy of it, conversation id,
+        history picker). The page's copy (a gr.State) is what handlers read, so /ask takes no
+        browser state from API clients and an answer is stored with it, not after it."""
+        store, conv_id = conv_store.save(conv_store.valid_store(saved), conv_id, records)
+        return store, store, conv_id, gr.update(choices=conv_store.choices(store), value=conv_id)
+
+    def ask(question: str, chat: list, records: list, saved: dict, conv_id: str | None):
+        """Echo the question at once with 正在检索…, then the answer, its evidence, and the
+        conversation saved in the browser."""
         q = (question or "").strip()
         if not q:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), R.notice_html("请先输入问题，再点“提问”。", "error")
+            yield (gr.skip(),) * 4 + (R.notice_html("请先输入问题，再点“提问”。", "error"),) + (gr.skip(),) * 4
             return
         records = list(records or [])
         shown = q if len(q) <= 200 else q[:200] + "…"
-        yield ("", chat_messages(records) + [{"role": "user", "content": R.user_message(shown)},
-                                             {"role": "assistant", "content": R.pending_message()}],
-               gr.skip(), gr.skip(), "")
+        yield (("", chat_messages(records) + [{"role": "user", "content": R.user_message(shown)},
+                                              {"role": "assistant", "content": R.pending_message()}],
+                gr.skip(), gr.skip(), "") + (gr.skip(),) * 4)
         record = answer_record(q, records)
         records.append(record)
-        yield (question if record.get("error") else "", chat_messages(records), records,
-               evidence_for(records, len(records) - 1), "")
-
-    def remember(records: list, store, conv_id: str | None):
-        """The conversation saved in the browser (after each answer, when it changed)."""
-        store = conv_store.valid_store(store)
-        saved = conv_store.find(store, conv_id)
-        if not records or (saved and saved["answers"] == records):
-            return gr.skip(), gr.skip(), gr.skip()
-        store, conv_id = conv_store.save(store, conv_id, records)
-        return store, conv_id, gr.update(choices=conv_store.choices(store), value=conv_id)
+        yield ((question if record.get("error") else "", chat_messages(records), records,
+                evidence_for(records, len(records) - 1), "") + persist(saved, conv_id, records))
 
     def evidence_clicked(records: list, evt: gr.EventData):
         """A [n] in the chat, a card, or 查看全文: show that answer's citation (and its document)."""
@@ -299,23 +286,25 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         return (panel, gr.update(visible=True),
                 R.document_html(doc, kb.clauses(doc.doc_id), focus=c.get("clause_id"), highlight=c.get("highlight", "")))
 
-    def rated(records: list, evt: gr.EventData):
+    def rated(records: list, saved: dict, conv_id: str | None, evt: gr.EventData):
         """👍/👎 on an answer: stored with the answer as shown; the comment box opens."""
         records = list(records or [])
         index = _index(getattr(evt, "answer", None), records)
         rating = getattr(evt, "rating", None)
         if index is None or records[index].get("error") or rating not in (1, -1):
-            return (gr.skip(),) * 5
+            return (gr.skip(),) * 9
         record = records[index]
         fid = feedback.rate(rating, record, record.get("generation", 0),
                             history=conv_store.asked_before(records[:index]), feedback_id=record.get("feedback_id"))
         records[index] = {**record, "rating": rating, "feedback_id": fid}
         prompt = ("已记录 👍，谢谢！如愿意，可以补充说明（可选）：" if rating == 1 else
                   "已记录 👎。请说明哪里不对或缺了什么（可选），这会帮助改进知识库：")
-        return chat_messages(records), records, gr.update(visible=True), index, R.notice_html(prompt, "ok")
+        return (chat_messages(records), records, gr.update(visible=True), index, R.notice_html(prompt, "ok"),
+                *persist(saved, conv_id, records))
 
     def rate_error(message: str):
-        return gr.skip(), gr.skip(), gr.update(visible=True), gr.skip(), R.notice_html(message, "error")
+        return (gr.skip(), gr.skip(), gr.update(visible=True), gr.skip(), R.notice_html(message, "error"),
+                *(gr.skip(),) * 4)
 
     def commented(text: str, target, records: list):
         records = records or []
@@ -331,24 +320,26 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         conv = conv_store.find(store, store["current"])
         records = conv["answers"] if conv else []
         return (chat_messages(records), records, evidence_for(records, len(records) - 1 if records else None),
-                conv["id"] if conv else None, gr.update(choices=conv_store.choices(store), value=conv["id"] if conv else None))
+                conv["id"] if conv else None, store,
+                gr.update(choices=conv_store.choices(store), value=conv["id"] if conv else None))
 
-    def open_conversation(conv_id: str | None, store):
-        store = conv_store.valid_store(store)
+    def open_conversation(conv_id: str | None, saved: dict):
+        store = conv_store.valid_store(saved)
         conv = conv_store.find(store, conv_id)
         if conv is None:
-            return (gr.skip(),) * 5
+            return (gr.skip(),) * 6
         store = {**store, "current": conv["id"]}
         records = conv["answers"]
-        return chat_messages(records), records, evidence_for(records, len(records) - 1), conv["id"], store
+        return chat_messages(records), records, evidence_for(records, len(records) - 1), conv["id"], store, store
 
-    def new_conversation(store):
-        store = {**conv_store.valid_store(store), "current": None}
-        return [], [], evidence_for([], None), None, store, gr.update(value=None), "", gr.update(visible=False)
+    def new_conversation(saved: dict):
+        store = {**conv_store.valid_store(saved), "current": None}
+        return ([], [], evidence_for([], None), None, store, store, gr.update(value=None), "",
+                gr.update(visible=False))
 
-    def delete_conversation(conv_id: str | None, store):
-        store = conv_store.delete(conv_store.valid_store(store), conv_id)
-        return ([], [], evidence_for([], None), None, store,
+    def delete_conversation(conv_id: str | None, saved: dict):
+        store = conv_store.delete(conv_store.valid_store(saved), conv_id)
+        return ([], [], evidence_for([], None), None, store, store,
                 gr.update(choices=conv_store.choices(store), value=None), "", gr.update(visible=False))
 
     def pick_example(evt: gr.SelectData):
@@ -536,6 +527,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
             with gr.Tab("问答", id="qa"):
                 store = gr.BrowserState(conv_store.empty_store(), storage_key="kb-conversations",
                                         secret=conv_store.browser_secret(settings.data_dir))
+                saved = gr.State(conv_store.empty_store())     # the page's copy of `store`
                 records = gr.State([])
                 conv_id = gr.State(None)
                 rated_index = gr.State(None)
@@ -575,18 +567,16 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                         evidence = gr.HTML(R.evidence_html(None), elem_id="kb-evidence", js_on_load=EVIDENCE_JS)
                 # One public endpoint, /ask, for the box, the button and API clients (eval/load.py);
                 # the UI-only events stay out of the API docs.
-                # The conversation is saved in the browser after each answer (not part of /ask).
-                ask_outputs = [question, chat, records, evidence, ask_msg]
-                ask_inputs = [question, chat, records]
-                save_args = (remember, [records, store, conv_id], [store, conv_id, history_pick])
+                saving = [store, saved, conv_id, history_pick]
+                ask_outputs = [question, chat, records, evidence, ask_msg] + saving
+                ask_inputs = [question, chat, records, saved, conv_id]
                 gr.on([question.submit, ask_btn.click], ask, ask_inputs, ask_outputs, api_name="ask",
-                      show_progress="hidden").then(*save_args, api_visibility="undocumented")
+                      show_progress="hidden")
                 chat.example_select(pick_example, None, question, api_visibility="undocumented").then(
-                    ask, ask_inputs, ask_outputs, api_visibility="undocumented", show_progress="hidden").then(
-                    *save_args, api_visibility="undocumented")
-                rate_outputs = [chat, records, comment_box, rated_index, rate_msg]
-                rate_msg.click(guarded(rated, rate_error), records, rate_outputs,
-                               api_visibility="undocumented").then(*save_args, api_visibility="undocumented")
+                    ask, ask_inputs, ask_outputs, api_visibility="undocumented", show_progress="hidden")
+                rate_outputs = [chat, records, comment_box, rated_index, rate_msg] + saving
+                rate_msg.click(guarded(rated, rate_error), [records, saved, conv_id], rate_outputs,
+                               api_visibility="undocumented")
                 comment_fn = guarded(commented, lambda m: (R.notice_html(m, "error"), gr.skip(), gr.skip()))
                 comment_btn.click(comment_fn, [comment, rated_index, records], [rate_msg, comment_box, comment],
                                   api_visibility="undocumented")
@@ -594,12 +584,12 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                                api_visibility="undocumented")
                 comment_skip.click(lambda: (gr.update(visible=False), ""), None, [comment_box, rate_msg],
                                    api_visibility="undocumented")
-                conv_outputs = [chat, records, evidence, conv_id, store, history_pick, rate_msg, comment_box]
-                new_btn.click(new_conversation, store, conv_outputs, api_visibility="undocumented")
-                delete_btn.click(delete_conversation, [history_pick, store], conv_outputs,
+                conv_outputs = [chat, records, evidence, conv_id, store, saved, history_pick, rate_msg, comment_box]
+                new_btn.click(new_conversation, saved, conv_outputs, api_visibility="undocumented")
+                delete_btn.click(delete_conversation, [history_pick, saved], conv_outputs,
                                  api_visibility="undocumented")
-                chat.clear(new_conversation, store, conv_outputs, api_visibility="undocumented")
-                history_pick.input(open_conversation, [history_pick, store], [chat, records, evidence, conv_id, store],
+                chat.clear(new_conversation, saved, conv_outputs, api_visibility="undocumented")
+                history_pick.input(open_conversation, [history_pick, saved], [chat, records, evidence, conv_id, store, saved],
                                    api_visibility="undocumented")
 
             # ---------------------------------------------------------- 责任单位
@@ -786,7 +776,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         docs_df.select(guarded(doc_row_opened, lambda m: (gr.update(visible=True), R.notice_html(m, "error"))),
                        doc_ids, [doc_modal, doc_view])
 
-        demo.load(restore, store, [chat, records, evidence, conv_id, history_pick])
+        demo.load(restore, store, [chat, records, evidence, conv_id, saved, history_pick])
         demo.load(guarded(unit_data, lambda m: (gr.skip(),) * 5), None, unit_data_outputs)
         demo.load(target_fn, target_inputs, target_outputs)
         demo.load(guarded(library_data, lambda m: (gr.skip(),) * 4), None, library_outputs)

@@ -247,10 +247,13 @@ def ask(page: Page, question: str):
 
 def choose_file(page: Page, path: Path) -> None:
     """Put a file in the upload box, removing the one chosen before."""
-    chosen = page.locator("#kb-upload input[type=file]")
-    if not chosen.count():
-        page.locator("#kb-upload").get_by_role("button", name=re.compile("清除|移除")).first.click()
-    chosen.set_input_files(str(path))
+    box = page.locator("#kb-upload")
+    empty = box.locator("input[type=file]")
+    clear = box.get_by_role("button", name=re.compile("清除|移除"))
+    expect(empty.or_(clear).first).to_be_attached()
+    if not empty.count():
+        clear.first.click()
+    empty.set_input_files(str(path))
 
 
 def upload(page: Page, path: Path) -> str:

@@ -72,6 +72,19 @@
     const bots = [...document.querySelectorAll('#kb-chat [data-testid="bot"]')];
     return bots.findIndex((b) => b.contains(el));
   };
+  // A link in an answer that the server handles: `payload(link)` is sent with the answer's index
+  // through the Gradio component's newest `trigger`.
+  const triggers = {};
+  window.kbChatLink = (name, selector, trigger, payload) => {
+    triggers[name] = trigger;
+    window.kbOnce(name, () => document.addEventListener("click", (e) => {
+      const link = e.target.closest(`#kb-chat ${selector}`);
+      if (!link) return;
+      e.preventDefault();
+      e.stopPropagation();
+      triggers[name]("click", { answer: window.kbAnswerIndex(link), ...payload(link) });
+    }, true));
+  };
   // On a phone the evidence panel is below the chat: bring it into view.
   window.kbReveal = (id) => {
     if (!window.matchMedia("(max-width: 700px)").matches) return;
