@@ -48,6 +48,8 @@ def _print_answer(ans: Answer):
     print(ans.answer)
     if ans.responsible_units:
         print("责任单位：" + "、".join(ans.responsible_units))
+    if ans.llm:
+        print(f"（由大模型 {ans.llm['model']} 改写，已核对）" if ans.llm["used"] else f"（未用大模型：{ans.llm['reason']}）")
     for c in ans.citations:
         quote = c.quote if len(c.quote) <= 160 else c.quote[:160] + "…"
         print(f"\n[{c.n}] 《{c.doc_title}》{c.doc_number} {c.clause_id}\n    {c.section}\n    “{quote}”")
@@ -60,13 +62,13 @@ def cmd_ask(args) -> int:
             # One object per input line, blank lines included: output line i answers input line i.
             question = line.rstrip("\r\n")
             try:
-                _print_json(kb.ask(question).to_dict())
+                _print_json(kb.ask(question, llm=args.llm).to_dict())
             except InputError as e:
                 _print_json({"question": question, "error": str(e)})
         return 0
     question = " ".join(args.question)
     try:
-        ans = kb.ask(question)
+        ans = kb.ask(question, llm=args.llm)
     except InputError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
@@ -171,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("question", nargs="*")
     s.add_argument("--json", action="store_true", help="输出回答对象（JSON）")
     s.add_argument("--jsonl", action="store_true", help="从标准输入逐行读问题，逐行输出 JSON")
+    s.add_argument("--llm", action="store_true", help="由已配置的大模型（KB_LLM_BASE_URL）改写回答，核对不通过则用摘录回答")
     s.set_defaults(func=cmd_ask)
 
     for name, func, helptext in (("units", cmd_units, "责任单位矩阵或某单位的任务"), ("targets", cmd_targets, "目标指标")):

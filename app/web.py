@@ -7,7 +7,6 @@ built in app/web_tables.py, the conversations kept in the browser in app/convers
 from __future__ import annotations
 
 import functools
-import hmac
 import json
 import logging
 import time
@@ -19,6 +18,7 @@ import pandas as pd
 from app import conversations as conv_store
 from app import web_render as R
 from app import web_tables as T
+from app.web_security import RunningServer, WebGuard, is_loopback, run_until_stopped
 from kb import units as unit_db
 from kb.api import IngestReport, KnowledgeBase
 from kb.config import Settings
@@ -37,10 +37,8 @@ EXAMPLE_QUESTIONS = [
     "这份方案的文号是什么？",
 ]
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 INTERNAL_ERROR = "出错了：服务器内部错误，请稍后再试。详细信息已写入服务日志。"
 WARM_UP_QUESTION = "职业教育提质增效的工作目标是什么？"
-READY = "* 网页服务已就绪："      # printed once the first question would be answered at full speed
 ASSETS = Path(__file__).parent / "assets"
 
 # Column widths in pixels: on a phone a table scrolls sideways (first column pinned) instead of
@@ -136,47 +134,35 @@ def warm_up(kb: KnowledgeBase) -> float:
     return time.perf_counter() - started
 
 
-def warm_up_app(url: str) -> None:
+def warm_up_app(running: RunningServer) -> RunningServer:
     """One question through the running app's own /ask: Gradio's first request costs seconds
     of one-off work (its queue, the components' data models) that no user should wait for."""
     from gradio_client import Client
     try:
-        Client(url, verbose=False).predict(WARM_UP_QUESTION, api_name="/ask")
+        Client(running.url, verbose=False).predict(WARM_UP_QUESTION, api_name="/ask")
     except Exception:   # noqa: BLE001 - a failed warm-up only makes the first answer slower
-        log.warning("warming up the web app at %s failed", url, exc_info=True)
+        log.warning("warming up the web app at %s failed", running.url, exc_info=True)
+    return running
+
+
+def start(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = None) -> RunningServer:
+    """The app, behind app/web_security.py's checks (`guard`), served in a background thread."""
+    guard = guard or WebGuard(settings)
+    demo = build_app(kb, settings, guard)
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return guard.start(demo, **launch_options(settings))
 
 
 def serve(kb: KnowledgeBase, settings: Settings) -> None:
+    """Models, indexes and the app itself are warm before the server says it has started."""
     print(f"模型与索引已加载（{warm_up(kb):.1f} 秒），正在启动网页服务……", flush=True)
-    demo = build_app(kb, settings)
-    demo.queue(default_concurrency_limit=4, max_size=64)
-    demo.launch(server_name=settings.host, server_port=settings.port, share=False,
-                prevent_thread_lock=True, quiet=True, **launch_options(settings))
-    warm_up_app(demo.local_url)
-    print(f"{READY} {demo.local_url}", flush=True)
-    demo.block_thread()
+    run_until_stopped(lambda: warm_up_app(start(kb, settings)))
 
 
-# -- writes: who may change the knowledge base -----------------------------------------
-
-def write_permission(settings: Settings, password: str | None) -> tuple[bool, str]:
-    """(allowed, reason). With a password configured it must match; without one,
-    writes are allowed only when the app listens on the loopback interface."""
-    if settings.admin_password:
-        given = (password or "").encode()
-        if hmac.compare_digest(given, settings.admin_password.encode()):
-            return True, ""
-        return False, "管理员口令不正确，未执行写入操作。"
-    if settings.host in LOCAL_HOSTS:
-        return True, ""
-    return False, ("未设置管理员口令（KB_ADMIN_PASSWORD），而服务对外开放："
-                   "为安全起见，上传和删除已禁用。")
-
-
-def admin_permission(settings: Settings, password: str | None) -> tuple[bool, str]:
+def admin_permission(guard: WebGuard, password: str | None, request) -> tuple[bool, str]:
     """The admin views (检索测试, 用户反馈) open for whoever may write."""
-    ok, why = write_permission(settings, password)
-    return ok, why.replace("未执行写入操作", "无法打开管理视图").replace("上传和删除已禁用", "管理视图已禁用")
+    ok, why = guard.write_permission(password, request)
+    return ok, why.replace("未执行写入操作", "无法打开管理视图").replace("上传和删除", "管理视图")
 
 
 # -- the chat ----------------------------------------------------------------------------
@@ -196,14 +182,17 @@ def _index(value, items: list) -> int | None:
 
 # -- the app ----------------------------------------------------------------------------
 
-def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
+def build_app(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = None) -> gr.Blocks:
+    """The Gradio app; `guard` decides who may write (app/web_security.py)."""
+    guard = guard or WebGuard(settings)
     exports = T.Exports()
     feedback = FeedbackStore(settings.data_dir)
-    admin_open = not settings.admin_password and settings.host in LOCAL_HOSTS
+    admin_open = not settings.admin_password and is_loopback(settings.host)
 
     def guarded(fn, fallback):
-        """Run a handler; an unexpected error is logged and becomes `fallback(message)`. The
-        handler's signature is kept: Gradio passes gr.EventData by its annotation."""
+        """Run a handler; an unexpected error is logged and becomes `fallback(message)`.
+        The wrapper keeps fn's signature: Gradio reads gr.Request / gr.Progress / gr.EventData
+        from it."""
         @functools.wraps(fn)
         def run(*args, **kwargs):
             try:
@@ -452,8 +441,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
             return gr.skip(), gr.skip()
         return gr.update(visible=True), R.document_html(doc, kb.clauses(doc.doc_id))
 
-    def upload(file_path, password, progress=gr.Progress()):
-        ok, why = write_permission(settings, password)
+    def upload(file_path, password, request: gr.Request, progress=gr.Progress()):
+        ok, why = guard.write_permission(password, request)
         if not ok:
             return R.notice_html(why, "error")
         if not file_path:
@@ -471,8 +460,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         report: IngestReport = kb.add_file(name, path.read_bytes(), progress=tick)
         return R.notice_html(*_report_message(name, report))
 
-    def remove(doc_id, password):
-        ok, why = write_permission(settings, password)
+    def remove(doc_id, password, request: gr.Request):
+        ok, why = guard.write_permission(password, request)
         if not ok:
             return R.notice_html(why, "error")
         if not doc_id:
@@ -484,12 +473,12 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
         return R.notice_html(message, "error")
 
     # ---------------------------------------------------------------- 管理
-    def unlock(password: str):
-        ok, why = admin_permission(settings, password)
+    def unlock(password: str, request: gr.Request):
+        ok, why = admin_permission(guard, password, request)
         return gr.update(visible=ok), R.notice_html("已进入管理视图。" if ok else why, "ok" if ok else "error")
 
-    def retrieve(query: str, mode: str, password: str):
-        ok, why = admin_permission(settings, password)
+    def retrieve(query: str, mode: str, password: str, request: gr.Request):
+        ok, why = admin_permission(guard, password, request)
         if not ok:
             return R.notice_html(why, "error"), gr.skip()
         q = (query or "").strip()
@@ -503,8 +492,8 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
     def retrieve_error(message: str):
         return R.notice_html(message, "error"), gr.skip()
 
-    def feedback_data(password: str):
-        ok, why = admin_permission(settings, password)
+    def feedback_data(password: str, request: gr.Request):
+        ok, why = admin_permission(guard, password, request)
         if not ok:
             return R.notice_html(why, "error"), gr.skip(), gr.skip()
         down = feedback.entries(DOWN)
@@ -690,6 +679,7 @@ def build_app(kb: KnowledgeBase, settings: Settings) -> gr.Blocks:
                         if settings.admin_password:
                             password = gr.Textbox(label="管理员口令（上传、删除需要）", type="password",
                                                   elem_id="kb-password")
+                            guard.unlock_uploads_with(password)
                         else:
                             password = gr.Textbox(visible=False, type="password")
                             gr.HTML(R.notice_html(

@@ -23,14 +23,24 @@ _MARKER_MD = re.compile(r"\\\[(\d{1,3})\\\]")
 HEADER_CLAUSE = "文件信息"     # the page header table of a government page, cited like a clause
 
 
+# Control characters (but tab and newline) and bidi marks, overrides and isolates: they
+# garble or silently reorder what is shown ("\u202e" makes "txt.exe" read "exe.txt").
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: object) -> str:
+    """`text` as a string without the characters above (None -> "")."""
+    return _INVISIBLE.sub("", "" if text is None else str(text))
+
+
 def esc(text: object) -> str:
     """HTML-escape any value (None -> "")."""
-    return html.escape("" if text is None else str(text), quote=True)
+    return html.escape(visible(text), quote=True)
 
 
 def md_text(text: object) -> str:
     """Text that Markdown shows literally: no formatting, no raw HTML, no LaTeX."""
-    s = "" if text is None else str(text)
+    s = visible(text)
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return html.escape(s, quote=False)
 

@@ -4,7 +4,7 @@
 
 1. builds a knowledge base from corpus/ in a temporary directory (or uses --data-dir),
 2. starts `kb serve` on a free 127.0.0.1 port and times it until it reports ready (its
-   "网页服务已就绪" line; models, indexes and the app are warmed before it, see app/web.py serve),
+   "网页应用已启动" line; models, indexes and the app are warmed before it, see app/web.py serve),
 3. the first question through the app's Gradio API (/ask, what the chat box calls), then --warm
    more, and reports the first answer beside the warm median (the ratio is the point: a server
    that loaded its models lazily answers its first question many times slower than the rest),
@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.web import READY
 from eval.load import HOST, build_kb, free_port, last_text, start_server, stop_server
 
 REPO = Path(__file__).resolve().parent.parent
+READY = "网页应用已启动"      # kb serve's line once it listens, warm (app/web_security.run_until_stopped)
 QUESTIONS = ["职教高考改革由哪些单位负责？", "州财政局负责哪些任务？", "每年开展多少人次职业技能培训？",
              "这份方案的文号是什么？", "如何深化产教融合？"]
 

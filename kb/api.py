@@ -86,11 +86,13 @@ class KnowledgeBase:
         self._snap, self._snap_mtime = snap, mtime
 
     # -- questions -------------------------------------------------------
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
-        """Answer contract. `history`: earlier questions of the chat, for follow-ups.
+    def ask(self, question: str, history: list[str] | None = None, llm: bool = False) -> Answer:
+        """Answer contract. `history`: earlier questions of the chat, for follow-ups. `llm`: a
+        free-text answer is rephrased by the configured LLM when its text passes verification
+        (kb.llm); the answer then carries an `llm` note either way.
         Raises InputError for an empty or oversized question."""
         from kb.answer import Answerer
-        return Answerer(self).answer(question, history or [])
+        return Answerer(self).answer(question, history or [], llm=llm)
 
     def retrieve(self, question: str, mode: str = "hybrid", k: int = 10) -> list[ScoredClause]:
         """mode: "hybrid" | "dense" | "keyword"."""

@@ -24,6 +24,7 @@ class Settings:
     admin_password: str
     max_question_chars: int
     max_file_bytes: int
+    allowed_hosts: tuple[str, ...] = ()    # extra Host names of the web app (behind a proxy)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -36,6 +37,8 @@ class Settings:
             admin_password=os.environ.get("KB_ADMIN_PASSWORD", ""),
             max_question_chars=int(os.environ.get("KB_MAX_QUESTION_CHARS", "500")),
             max_file_bytes=int(os.environ.get("KB_MAX_FILE_MB", "20")) * 1024 * 1024,
+            allowed_hosts=tuple(h.strip() for h in os.environ.get("KB_ALLOWED_HOSTS", "").split(",")
+                               if h.strip()),
         )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kb import doc_names
 from kb.embed import embed
 from kb.schema import Document, ScoredClause
 from kb.store import Snapshot, Store
@@ -207,10 +208,32 @@ def named_documents(question: str, snap: Snapshot) -> tuple[str, ...]:
     return tuple(d for d, s in document_scope(question, snap).items() if s >= 1.0)
 
 
+def unknown_documents(question: str, snap: Snapshot) -> list[str]:
+    """Names of documents the question asks about that the knowledge base does not hold
+    (云南省职业教育条例)."""
+    return [name for name in doc_names.names_in(question)
+            if name not in _scope_index(snap).keys and not doc_names.resolve(name, _bare_titles(snap))
+            and doc_names.unknown(name)]
+
+
+def _scope_index(snap: Snapshot) -> "_ScopeIndex":
+    return snap.memo("scope_index", lambda: _ScopeIndex.build(snap.documents))
+
+
+def _bare_titles(snap: Snapshot) -> dict[str, str]:
+    return snap.memo("bare_titles", lambda: {d.doc_id: doc_names.bare_title(d.title) for d in snap.documents.values()})
+
+
 def _document_scope(question: str, snap: Snapshot) -> dict[str, float]:
-    index = snap.memo("scope_index", lambda: _ScopeIndex.build(snap.documents))
+    index = _scope_index(snap)
     q = fold(question)
     named = index.named_keys(q)
+    # names in the question's own words: 新职教法, 上海的义务教育法实施办法
+    for name in doc_names.names_in(question):
+        if name not in index.keys:
+            for doc_id in doc_names.resolve(name, _bare_titles(snap)):
+                if len(name) > len(named.get(doc_id, "")):
+                    named[doc_id] = name
     for doc_id, key in index.named_keys(number_key(question)).items():
         if len(key) > len(named.get(doc_id, "")):
             named[doc_id] = key
@@ -219,7 +242,14 @@ def _document_scope(question: str, snap: Snapshot) -> dict[str, float]:
         for word, doc_ids in table.items():
             if word in q:
                 scope.update(dict.fromkeys(doc_ids - named.keys(), 0.5))
+    # of the documents a name fits (义务教育法实施办法: 北京's and 上海's), those of the place the
+    # question names
+    asked_places = {p for p in index.places if p in q}
+    local = {d for d in named if doc_place(snap.documents[d]).rstrip("省市州县") in asked_places
+             or doc_place(snap.documents[d]) in asked_places}
     for doc_id, key in named.items():
+        if local and doc_id not in local and doc_place(snap.documents[doc_id]):
+            continue
         if not any(key != other and key in other for other in named.values()):
             scope[doc_id] = 1.0 + _names_version_year(q, snap.documents[doc_id])
     return scope
@@ -250,6 +280,9 @@ def topic_of(question: str, snap: Snapshot) -> str:
     those select the document through scoping and would otherwise pull title-like clauses."""
     q = number_key(question)
     scope = document_scope(question, snap)
+    for name in doc_names.names_in(question):       # 义务教育法实施办法, 新职教法: the words that name them
+        if any(d in scope for d in doc_names.resolve(name, _bare_titles(snap))):
+            q = q.replace(name, " ")
     for doc_id in scope:
         doc = snap.documents[doc_id]
         for key in sorted(title_keys(doc), key=len, reverse=True) + [_kind_word(doc.kind)]:
@@ -413,9 +446,12 @@ class Retriever:
         return factor
 
     def search(self, question: str, mode: str = "hybrid", k: int = 10,
-               where: Callable[[int], bool] | None = None, snap: Snapshot | None = None) -> list[ScoredClause]:
+               where: Callable[[int], bool] | None = None, snap: Snapshot | None = None,
+               within: tuple[str, ...] = ()) -> list[ScoredClause]:
         """Clause-level results, best first. `where` keeps only clause indexes it accepts (indexes
-        into `snap`, the snapshot an answer is built from; the current one by default)."""
+        into `snap`, the snapshot an answer is built from; the current one by default). `within`:
+        documents a caller filters on, whose own best keyword matches join the candidates as a
+        named document's do (else the whole knowledge base competes for the candidate places)."""
         if mode not in ("hybrid", "dense", "keyword"):
             raise ValueError(f"unknown retrieval mode {mode!r}")
         snap = snap or self.snapshot()
@@ -425,7 +461,8 @@ class Retriever:
         scope = document_scope(question, snap)
         named = named_documents(question, snap)
         dense = self.dense(snap, question) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(snap, topic, named=named) if mode in ("hybrid", "keyword") else []
+        keyword = (self.keyword(snap, topic, named=tuple(dict.fromkeys(named + within)))
+                   if mode in ("hybrid", "keyword") else [])
         fused: dict[int, ScoredClause] = {}
         weights = {"dense": DENSE_WEIGHT if mode == "hybrid" else 1.0, "keyword": 1.0}
         for kind, hits in (("dense", dense), ("keyword", keyword)):

@@ -81,9 +81,15 @@ class Answer:
     responsible_units: list[str] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     kind: str = "general"    # who / unit_tasks / mention / number / list / meta / general / abstain
+    # Only when an LLM was asked to phrase the answer (kb.llm): {"used": true, "model": …} when
+    # `answer` is the verified LLM text, else {"used": false, "reason": …, "check": …}.
+    llm: dict | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["llm"] is None:
+            del d["llm"]        # the contract has the key only when an LLM was asked
+        return d
 
 
 @dataclass

@@ -92,6 +92,24 @@ def places(text: str) -> list[str]:
             and not _ASKING.search(p.word)]      # 中多大 (…经费中多大比例) is no place
 
 
+_NOUN_TAGS = frozenset({"n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "ng", "vn", "an", "j"})
+
+
+def nouns(text: str) -> set[str]:
+    """The nouns of a text (jieba's part-of-speech tags), folded: the things a question is about,
+    as against its verbs, adverbs and chat words (总共, 打算, 到底, 好多)."""
+    return {p.word for p in _pos().lcut(fold(text)) if p.flag in _NOUN_TAGS and len(p.word) > 1}
+
+
+_FUNCTION_TAGS = frozenset({"d", "r", "m", "c", "p", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "x", "e", "o", "q"})
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a text that are not function words, adverbs, pronouns or numerals, in order
+    (folded): 比例大概多少 -> 比例."""
+    return [p.word for p in _pos().lcut(fold(text)) if p.flag not in _FUNCTION_TAGS and len(p.word) > 1]
+
+
 def _segments(text: str) -> list[str]:
     # Quotes split words the documents quote (“职普”融通): drop them before segmenting.
     return _jieba().lcut_for_search(_QUOTES.sub("", fold(text)))

@@ -22,7 +22,7 @@ pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from app.cli import main as cli  # noqa: E402
-from app.web import build_app, launch_options  # noqa: E402
+from app.web import start  # noqa: E402
 from conftest import RELATED  # noqa: E402
 from kb.api import KnowledgeBase  # noqa: E402
 from kb.config import REPO_ROOT, Settings  # noqa: E402
@@ -135,34 +135,29 @@ def knowledge_base(tmp_path_factory):
 
 
 def _serve(kb, **overrides):
-    """Start the app in a thread on a free loopback port; returns (url, demo)."""
-    port = _free_port()
+    """Start the app as `kb serve` does, in a thread on a free loopback port."""
     settings = dataclasses.replace(Settings.from_env(), data_dir=kb.settings.data_dir,
-                                   host="127.0.0.1", port=port, **overrides)
-    demo = build_app(kb, settings)
-    demo.queue(default_concurrency_limit=4)
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,
-                quiet=True, **launch_options(settings))
-    return f"http://127.0.0.1:{port}/", demo
+                                   host="127.0.0.1", port=_free_port(), **overrides)
+    return start(kb, settings)
 
 
 @pytest.fixture(scope="module")
 def app_url(knowledge_base):
-    url, demo = _serve(knowledge_base, admin_password="")
+    running = _serve(knowledge_base, admin_password="")
     try:
-        yield url
+        yield running.url
     finally:
-        demo.close()
+        running.close()
 
 
 @pytest.fixture(scope="module")
 def guarded_url(knowledge_base):
     """The same knowledge base behind an admin password."""
-    url, demo = _serve(knowledge_base, admin_password=ADMIN_PASSWORD)
+    running = _serve(knowledge_base, admin_password=ADMIN_PASSWORD)
     try:
-        yield url
+        yield running.url
     finally:
-        demo.close()
+        running.close()
 
 
 @pytest.fixture(scope="module")
@@ -657,12 +652,22 @@ def test_writes_need_the_admin_password(guarded_page, tmp_path):
     open_tab(page, "文档库")
     password = page.locator("#kb-password input")
     expect(password).to_have_attribute("type", "password")
+    # No password, or a wrong one: the file is not even uploaded, and nothing imported.
     password.fill("wrong")
-    msg = upload(page, doc)
-    assert "口令不正确" in msg and "已导入" not in msg
-    assert "wrong" not in msg and ADMIN_PASSWORD not in msg
+    password.press("Enter")
+    choose_file(page, doc)
+    expect(page.get_by_text("上传文件需要管理员口令").first).to_be_visible()
+    shot(page, "upload_needs_password")
+    page.click("#kb-import")
+    msg = page.locator("#kb-upload-msg .kb-notice")
+    expect(msg).to_contain_text("口令不正确")
+    assert "wrong" not in msg.inner_text() and ADMIN_PASSWORD not in msg.inner_text()
     expect(page.locator("#kb-docs")).not_to_contain_text(name)
+    # The right password (entered, then the file picked): uploaded and imported.
     password.fill(ADMIN_PASSWORD)
+    password.press("Enter")
+    choose_file(page, doc)
+    expect(page.locator("#kb-upload")).to_contain_text(doc.stem)
     page.click("#kb-import")
     expect(page.locator("#kb-upload-msg")).to_contain_text("已导入")
     expect(page.locator("#kb-docs")).to_contain_text(name)

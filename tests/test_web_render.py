@@ -1,4 +1,4 @@
-"""The web app's pure helpers: escaping, highlighting, citation and context HTML, tables, write policy."""
+"""The web app's pure helpers: escaping, highlighting, chat messages, evidence, tables, downloads."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,7 +9,8 @@ import pytest
 
 from app import web_render as R
 from app import web_tables as T
-from app.web import admin_permission, chat_messages, write_permission
+from app.web import admin_permission, chat_messages
+from app.web_security import WebGuard
 from kb.config import Settings
 from kb.schema import Answer, Citation, Clause, Document, Target
 
@@ -55,6 +56,13 @@ def test_md_text_renders_nothing():
     assert r"\$x\$" in out
     # Chinese text passes through untouched.
     assert R.md_text("州教育体育局负责") == "州教育体育局负责"
+
+
+@pytest.mark.parametrize("escape", [R.esc, R.md_text])
+def test_control_and_bidi_characters_are_not_shown(escape):
+    shown = escape("甲\u202e乙\x1b[31m丙\x00丁\u2066戊\u200f己\r\n第二行\t末")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", shown)
+    assert "\n第二行\t末" in shown and "甲乙" in shown
 
 
 # -- highlighting --------------------------------------------------------------------
@@ -249,24 +257,17 @@ def test_snippet():
     assert R.snippet("换行\n  和   空格") == "换行 和 空格"
 
 
-# -- who may write (the one policy function in app/web.py) ----------------------------------
+# -- the admin views follow the write rule (app/web_security.py), in their own words ---------
 
-def test_write_permission():
+def test_admin_permission():
     base = Settings.from_env()
-    local = dataclasses.replace(base, host="127.0.0.1", admin_password="")
     public = dataclasses.replace(base, host="0.0.0.0", admin_password="")
     guarded = dataclasses.replace(base, host="0.0.0.0", admin_password="s3cret")
-    assert write_permission(local, "")[0]
-    allowed, why = write_permission(public, "anything")
-    assert not allowed and "KB_ADMIN_PASSWORD" in why
-    assert write_permission(guarded, "s3cret")[0]
-    allowed, why = write_permission(guarded, "wrong")
-    assert not allowed and "s3cret" not in why
-    assert not write_permission(guarded, None)[0]
-    # the admin views (检索测试, 用户反馈) follow the same rule, with their own wording
-    assert admin_permission(local, "")[0] and admin_permission(guarded, "s3cret")[0]
-    allowed, why = admin_permission(guarded, "wrong")
-    assert not allowed and "管理视图" in why
+    assert admin_permission(WebGuard(guarded), "s3cret", None)[0]
+    allowed, why = admin_permission(WebGuard(guarded), "wrong", None)
+    assert not allowed and "无法打开管理视图" in why and "s3cret" not in why
+    allowed, why = admin_permission(WebGuard(public), "", None)
+    assert not allowed and "管理视图已禁用" in why
 
 
 # -- tables (pure builders in app/web_tables.py) -------------------------------------------

@@ -26,6 +26,7 @@ class AnswerContext:
         self.kb = kb
         self.snap = kb.snapshot()
         self.cited: list[_Cited] = []
+        self.retrieved: list[ScoredClause] = []    # what the free-text answer was chosen from
 
     # -- retrieval ---------------------------------------------------------
     def search(self, question: str, **kwargs) -> list[ScoredClause]:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from kb import units as units_db
 from kb.answer import cues
 from kb.answer.context import AnswerContext
-from kb.retrieve import title_keys
+from kb.retrieve import bare, title_keys
 from kb.schema import ScoredClause
 from kb.textnorm import fold, to_halfwidth
-from kb.tokenize import places, synonyms, tokens
+from kb.tokenize import general_frequency, nouns, places, synonyms, tokens
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ def foreign(ctx: AnswerContext, question: str) -> bool:
     is not about it."""
     asked = cues.ASKED_ATTRIBUTE.search(question)
     attribute = (tokens(asked[1]) or [""])[-1] if asked else ""
+    if attribute and not any(attribute in noun for noun in nouns(question)):
+        attribute = ""          # 到底指的是啥 asks of no thing; 招生电话是多少 asks of 电话
     return (any(never_used(ctx, fold(p)) for p in places(question))
             or any(never_used(ctx, n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
             # the thing asked for is a word the documents never use (招生电话是多少, 地址在哪里)
@@ -48,8 +50,12 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
     """What the question asks about that the answering clause does not state: the thing the
     asked figure or time is of (住房公积金的比例, 什么时候报名), or the school or institution the
     question names (a clause about 楚雄师院 does not answer for 楚雄医专); "" when it states all."""
-    whole = fold(f"{ctx.snap.documents[clause.doc_id].title} {' '.join(clause.path)} {ctx.whole_text(clause)}")
-    for word in q.asked_of:
+    whole = bare(f"{ctx.snap.documents[clause.doc_id].title} {' '.join(clause.path)} {ctx.whole_text(clause)}")
+    # the thing a figure is asked of, when it is a thing (学费一年多少: 学费) spelled as a word
+    # (not a slip such as 比列)
+    counted = (q.counted,) if (q.counted and general_frequency(q.counted)
+                               and any(q.counted in noun for noun in nouns(q.normalized))) else ()
+    for word in (*q.asked_of, *counted):
         if word not in whole and not any(s in whole for s in synonyms(word)):
             return word
     named = set(units_db.scan(whole)) | set(clause.units) | set(clause.mentions)
@@ -59,6 +65,17 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
         if specific and not set(units_db.covering(name)) & named:
             return name
     return ""
+
+
+def is_plan(ctx: AnswerContext, clause) -> bool:
+    """The clause belongs to a plan (a document that assigns 责任单位), which states targets and
+    tasks, not what was achieved."""
+    return ctx.snap.documents[clause.doc_id].doc_id in plan_documents(ctx)
+
+
+def plan_documents(ctx: AnswerContext) -> frozenset[str]:
+    snap = ctx.snap
+    return snap.memo("plan_documents", lambda: frozenset(c.doc_id for c in snap.clauses if c.units))
 
 
 def never_used(ctx: AnswerContext, word: str) -> bool:
@@ -72,7 +89,11 @@ def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause], t: 
     question uses words the documents never do, unless its meaning is close to a clause's),
     or a best clause far from the question."""
     best = hits[0]
-    q_tokens = [tok for tok in tokens(question) if len(tok) > 1 or tok.isdigit()]
+    things = nouns(question)
+    # a word the documents never use tells nothing unless it names a thing (总共, 打算 and 好多
+    # are how people talk; 医保 and 年终奖 are what they ask about)
+    q_tokens = [tok for tok in tokens(question) if (len(tok) > 1 or tok.isdigit())
+                and (not never_used(ctx, tok) or any(tok in noun for noun in things))]
     if not q_tokens:
         return True
     snap = ctx.snap

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 
 from kb import units as unit_db
 from kb.answer import cues
-from kb.retrieve import finest, named_documents, topic_of
+from kb.retrieve import finest, named_documents, topic_of, unknown_documents
 from kb.schema import InputError
 from kb.textnorm import fold, t2s, to_halfwidth
-from kb.tokenize import STOPWORDS, dictionary_words, general_frequency, tokens
+from kb.tokenize import STOPWORDS, content_words, dictionary_words, general_frequency, tokens
 from kb.typos import Correction, corrector
 
 _MAX_HISTORY = 3         # earlier questions a follow-up may reach back through
@@ -51,6 +51,7 @@ class Question:
     units: tuple[str, ...] = ()       # possible 责任单位 it names, canonical
     entities: tuple[str, ...] = ()    # schools and bodies it names, canonical
     documents: tuple[str, ...] = ()   # doc_ids it names by title or 文号
+    unknown_documents: tuple[str, ...] = ()  # documents it names that the knowledge base does not hold
     asks: frozenset[str] = frozenset()  # what it asks for: who, tasks, mention, compare, number, time, list
     meta_fields: tuple[str, ...] = ()  # document facts it may ask for (文号, 成文日期 …)
     slogan: str = ""                  # a numbered slogan it quotes ("3377522")
@@ -75,7 +76,7 @@ class Question:
 _GREETING = re.compile(r"^(?:你好|您好|老师好|领导好|hi|hello)[，,！!。\s]*", re.I)
 # 我是禄丰市教体局的， / 我是一名中职老师。 / 本人在武定县工作，
 _INTRODUCTION = re.compile(r"^(?:我|我们|本人)(?:是|在)(?P<who>[^，,。！!？?]{1,30}?)(?:的|工作的?|上班的?|这边)?[，,。！!]\s*")
-_POLITENESS = re.compile(r"(?:请问|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
+_POLITENESS = re.compile(r"(?:请问|想问问|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
                          r"请教一下|打扰(?:一下|了)?|谢谢(?:您|你|了)?|多谢|感谢|辛苦了|劳驾)[，,。！!\s]*")
 # 我们单位 / 我们县里 / 我校: the speaker
 _SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里，,？?])|我(?:县|市|校|局|单位)")
@@ -118,7 +119,7 @@ _ATTRIBUTES = (
 )
 # The measure a figure must have, by the noun asked about when the question names no measure word
 _MEASURE_NOUNS = (
-    ("money", re.compile(r"(工资|薪水|薪资|报酬|经费|资金|费用|钱|补贴|补助|奖励|罚款|奖金|津贴|加班费|拨款)[^，。？?]{0,6}"
+    ("money", re.compile(r"(?:多少|(?<!哪)几)[^，。？?]{0,4}(?:钱|资金|经费|工资|费用|补助|补贴|奖励|奖金)|(工资|薪水|薪资|报酬|经费|资金|费用|钱|补贴|补助|奖励|罚款|奖金|津贴|加班费|拨款)[^，。？?]{0,6}"
                           r"(多少|(?<!哪)几|怎么算|如何计算|怎么计算|怎么给|怎么发|按什么|什么标准)")),
     ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|(?<!哪)几)(?!个?(年|月|天|小时|岁|%))")),
 )
@@ -135,6 +136,8 @@ def _asks(qn: str) -> frozenset[str]:
         found.add("mention")
     if cues.COMPARE.search(qn):
         found.add("compare")
+    if cues.ACTUAL.search(qn):
+        found.add("actual")
     if cues.NUMBER.search(qn):
         found.add("number")
     if cues.WHEN.search(qn):
@@ -183,14 +186,32 @@ def _topic_words(qn: str, snap) -> tuple[str, ...]:
 _GENERIC_WORDS = frozenset("要求 规定 具体 情况 问题 东西 时候 事情 开始 完成 实现 达到 方面 内容 一下 这样 那样 "
                            "需要 做到 能够 可以 有关 相关 部分 地方 时间 哪一年 之前 以前 有没有 什么样 说法 一样 相同 "
                            "两版 两个 版本 怎么样 怎么办 合法 合不合法 行不行 算不算 要是 如果 假如 万一 施行 生效 实施 执行 "
-                           "通过 出台 发布 印发 结束 截止 到期".split())
+                           "通过 出台 发布 印发 结束 截止 到期 打算 计划 目标 期限 数量 不能 能够 最大 最小 最长 最短".split())
 
 
 # -- parts -----------------------------------------------------------------------------------------
+# a stretch of a message that asks something
+_ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|呢|[？?]|啥")
+
+
 def _split_parts(text: str) -> list[str]:
-    """The questions in a message that asks several ("…比例是多少？这项工作由哪两个部门负责？")."""
-    pieces = [p.strip(" ，,。") for p in re.split(r"(?<=[？?])", text) if p.strip(" ，,。？?")]
-    return pieces if len(pieces) > 1 else [text]
+    """The questions in a message that asks several: "…比例是多少？这项工作由哪两个部门负责？",
+    or "楚雄医专新开了哪些专业，学费一年多少？" (two stretches that each ask). A stretch that asks
+    nothing (我家孩子在楚雄市职中读书，) belongs to the question after it."""
+    parts: list[str] = []
+    for piece in re.split(r"(?<=[？?])", text):
+        if not piece.strip(" ，,。？?"):
+            continue
+        current, asked = "", False
+        for stretch in re.split(r"(?<=[，,；;])", piece):
+            asks = bool(_ASKING.search(stretch))
+            if asks and asked and len(re.sub(r"\W", "", stretch)) >= 4:
+                parts.append(current.strip(" ，,；;。"))
+                current, asked = "", False
+            current += stretch
+            asked = asked or asks
+        parts.append(current.strip(" ，,；;。"))
+    return parts if len(parts) > 1 else [text]
 
 
 # -- parse -------------------------------------------------------------------------------------------
@@ -208,6 +229,11 @@ def parse(text: str, history: list[str], snap) -> Question:
     # 新旧国防教育法有什么不同？)
     named = next((p.documents for p in parts if p.documents), ())
     parts = [_about_documents(p, named, snap) if named and not p.documents else p for p in parts]
+    # …and a school or unit one part asks about is what a later part that names none asks about
+    # (楚雄医专今年新开了哪些专业，学费一年多少？)
+    for i in range(1, len(parts)):
+        if not parts[i].asked_names and parts[i - 1].asked_names:
+            parts[i] = replace(parts[i], asked_names=parts[i - 1].asked_names)
     return replace(parts[0], parts=tuple(parts))
 
 
@@ -245,8 +271,9 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
         units = (speaker,) if unit_db.entry(speaker) and unit_db.entry(speaker).unit else ()
         entities = () if units else (speaker,)
     own = Question(
-        text=message, normalized=qn, context=qn, speaker=speaker, units=units, entities=entities,
+        text=message, normalized=qn, context=_full_names(qn), speaker=speaker, units=units, entities=entities,
         documents=named_documents(qn, snap) if snap is not None else (),
+        unknown_documents=tuple(unknown_documents(qn, snap)) if snap is not None else (),
         asks=asks, meta_fields=tuple(f for f, cue in cues.META.items() if cue.search(qn)),
         slogan=_slogan(qn), attribute=_attribute(qn), measure=asked_unit(qn),
         years=tuple(re.findall(r"((?:19|20)\d\d)\s*年", qn)), corrections=corrections,
@@ -281,9 +308,6 @@ def _asked_of(qn: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fold(w) for w in found))
 
 
-_ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|呢|[？?]|啥")
-
-
 def _asked_names(qn: str) -> tuple[str, ...]:
     """Units and schools named in the stretch that asks (楚雄医专要在哪一年前建成…？), not in the
     story around it (我家孩子在楚雄市职中读书，…比例是多少？)."""
@@ -295,9 +319,20 @@ def _counted(qn: str) -> str:
     """The content word just before 多少/几 (每天工作几小时 -> 工作)."""
     m = re.search(r"([\u4e00-\u9fff]{1,6}?)(?:是|有|要|能|可以|最多|最少|至少|最长|一共|共)?(?:多少|几)", qn)
     # not a frequency or a time (每年完成多少人次 counts 人次 of the training, not of 每年)
-    words = [w for w in dictionary_words(m[1]) if len(w) > 1 and w not in _GENERIC_WORDS
-             and not re.match(r"每|今年|明年|全年|当年|以后|目前|现在", w)] if m else []
-    return fold(words[-1]) if words else ""
+    words = [w for w in content_words(m[1]) if w not in _GENERIC_WORDS
+             and not re.match(r"每|今年|明年|全年|当年|以后|目前|现在|不少于|不低于|不超过|不得|至少|最多|最少|最高|最低|"
+                              r"超过|低于|少于|高于|达到|[一二三四五六七八九十两\d]+[年月天日周]$", w)] if m else []
+    return words[-1] if words else ""
+
+
+def _full_names(qn: str) -> str:
+    """The question with the units' abbreviations written out as the documents write them
+    (州教体局 -> 州教育体育局), so that search and support see the documents' words."""
+    text = fold(qn)
+    for a, b, name in reversed(unit_db.matches(text, query=False)):
+        if len(name) > b - a:       # only ever longer: 武定县职业高级中学 stays as the documents write it
+            text = text[:a] + name + text[b:]
+    return text
 
 
 def _slogan(qn: str) -> str:

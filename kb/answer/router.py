@@ -38,7 +38,9 @@ class Answerer:
         self.kb = kb
         self.ctx = AnswerContext(kb)
 
-    def answer(self, question: str, history: list[str]) -> Answer:
+    def answer(self, question: str, history: list[str], llm: bool = False) -> Answer:
+        """`llm`: a free-text answer to a single question is rephrased by the configured LLM when
+        its text passes verification against the clauses (kb.llm); the answer notes either way."""
         text = check_question(question, self.kb.settings.max_question_chars)
         ctx = self.ctx
         if not ctx.snap.clauses:
@@ -48,10 +50,23 @@ class Answerer:
         corrections = [c for part in (q.parts or (q,)) for c in part.corrections]
         if corrections and not answer.abstained:
             answer.answer += "（" + "；".join(f"“{c.wrong}”按“{c.right}”理解" for c in corrections) + "）"
+        if llm:
+            answer = self._phrased(text, answer, compound=bool(q.parts))
         return answer
 
+    def _phrased(self, text: str, answer: Answer, compound: bool) -> Answer:
+        """The phrasing step of a free-text answer: the LLM's verified text, or this answer with
+        a note saying why it stands. Structured answers, refusals and several-part answers (whose
+        citations are numbered across parts) are never sent."""
+        from kb import llm
+        if compound:
+            return llm.not_phrased(answer, "多个问题的回答按条款分别引用，不经大模型改写", "compound")
+        return llm.phrase(text, answer, llm.sources(answer, self.ctx.retrieved, self.ctx.snap.documents))
+
     def _single(self, q: Question) -> Answer:
-        if policy.foreign(self.ctx, q.normalized):
+        if q.unknown_documents and not q.documents:
+            answer = self.ctx.abstain(q.text, "知识库中没有" + "、".join(f"《{d}》" for d in q.unknown_documents) + "。")
+        elif policy.foreign(self.ctx, q.normalized):
             answer = self.ctx.abstain(q.text)
         else:
             answer = route(q, self.ctx) or FREE_TEXT.answer(q, self.ctx)

@@ -75,9 +75,9 @@ def has_quantity(sentence: str, unit: str) -> bool:
     if not unit:
         return bool(_QUANTITY.search(sentence) or re.search(r"\d", sentence) or _BOUND.search(sentence))
     if unit == "%":
-        return bool(re.search(r"\d\s*[%％]|百分之", sentence))
+        return bool(re.search(r"\d\s*[%％]|[百千万]分之", sentence))
     if unit == "money":      # an amount, a share of one, or a standard (最低工资标准)
-        return bool(re.search(r"[\d一二三四五六七八九十两百千万]\s*(万|千|百|亿)?\s*元|\d\s*[%％]|百分之|倍|标准", sentence))
+        return bool(re.search(r"[\d一二三四五六七八九十两百千万]\s*(万|千|百|亿)?\s*元|\d\s*[%％]|[百千万]分之|倍|标准", sentence))
     if unit == "people":
         return bool(re.search(r"[\d一二三四五六七八九十两百千万]\s*(万|千|百)?\s*(人次|人|名)", sentence))
     # things counted are counted alike (孵化50个州级示范企业 answers 多少家)
@@ -85,7 +85,7 @@ def has_quantity(sentence: str, unit: str) -> bool:
     return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*个?\s*{unit}", sentence))
 
 
-def figure_of(sentence: str, word: str, reach: int = 8) -> bool:
+def figure_of(sentence: str, word: str, reach: int = 12) -> bool:
     """A figure in the sentence is stated of `word`: the word stands within `reach` characters
     of it, in the same piece of the sentence (每日工作时间不超过八小时 states hours of 工作;
     延长工作时间，一般每日不得超过一小时 states hours of the extension; 满三十年教龄 years of 教龄)."""

@@ -31,7 +31,7 @@ class DocumentFacts:
             cue = cues.META[field]
             # a law's history is asked of the law the question names (劳动法修改过几次)
             if ctx.names_document(q.context) if field == "history" else _about_document(ctx, q.normalized, cue):
-                answer = _document_fact(ctx, q.text, field, ctx.scope_doc(q.context) or ctx.default_doc)
+                answer = _document_fact(ctx, q, field, ctx.scope_doc(q.context) or ctx.default_doc)
                 if answer is not None and all(answer.answer != f.answer for f in facts):
                     facts.append(answer)
         if not facts:
@@ -58,7 +58,8 @@ def _about_document(ctx: AnswerContext, qn: str, cue: re.Pattern) -> bool:
     return any(ctx.overlap(left, title) >= 0.8 for title in titles if any(t in title for t in left))
 
 
-def _document_fact(ctx: AnswerContext, q: str, field: str, doc: Document) -> Answer | None:
+def _document_fact(ctx: AnswerContext, question: Question, field: str, doc: Document) -> Answer | None:
+    q = question.text
     if field == "history":
         header = ctx.first_clause(doc.doc_id, lambda c: c.clause_id == "题注")
         lines = [ln.strip(" （）()。；;") for ln in header.text.split("\n")] if header else []
@@ -66,7 +67,7 @@ def _document_fact(ctx: AnswerContext, q: str, field: str, doc: Document) -> Ans
         if not lines:
             return None
         n = ctx.cite(header, 1.0, header.text.strip())
-        return ctx.result(q, f"《{doc.title}》：" + "；".join(lines) + f"[{n}]。", "meta")
+        return ctx.result(q, f"《{doc.title}》：" + _history(question.normalized, lines) + f"[{n}]。", "meta")
     if field == "publicity":
         clause = ctx.first_clause(doc.doc_id, lambda c: _PUBLICITY.search(c.text))
         if clause is None:
@@ -119,6 +120,26 @@ def _document_fact(ctx: AnswerContext, q: str, field: str, doc: Document) -> Ans
         return ctx.result(q, text + "。", "meta")
     n = ctx.cite(clause, 1.0, sentence_with(clause.text, value))
     return ctx.result(q, f"{text}[{n}]。", "meta")
+
+
+_REVISED = re.compile(r"修订|修正|修改")
+
+
+def _history(qn: str, lines: list[str]) -> str:
+    """The history lines the question asks about: the revisions when it asks when the law was
+    revised (not its first adoption), the latest one when it asks for the last, all otherwise."""
+    if _REVISED.search(qn):
+        revisions = [ln for ln in lines if _REVISED.search(ln)]
+        if re.search(r"最近|最新|上一次|最后一次", qn) and revisions:
+            return "最近一次修改：" + revisions[-1]
+        if revisions:
+            head = f"共修改{len(revisions)}次：" if re.search(r"几次|多少次", qn) else ""
+            return head + "；".join(revisions)
+        return "没有修改记录；" + "；".join(lines)
+    if "通过" in qn and not re.search(r"几次|多少次", qn):
+        adopted = [ln for ln in lines if "通过" in ln]
+        return "；".join(adopted or lines)
+    return "；".join(lines)
 
 
 def _clause_containing(ctx: AnswerContext, doc_id: str, value: str) -> Clause | None:

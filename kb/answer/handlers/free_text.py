@@ -36,6 +36,7 @@ class FreeText:
     def answer(self, q: Question, ctx: AnswerContext) -> Answer:
         qn, context = q.normalized, q.context
         hits = ctx.search(context, k=5)
+        ctx.retrieved = hits
         named = named_documents(context, ctx.snap)
         if any(h.clause.doc_id in named for h in hits):
             hits = [h for h in hits if h.clause.doc_id in named]     # the document the question names answers it
@@ -121,6 +122,8 @@ class FreeText:
         asked = re.split(r"[的，,？?]", qn.split("是谁")[0])[-1] if "是谁" in qn else ""
         if asked and bare(asked) not in bare(sentence):      # 校长是谁: the sentence must name that 校长
             return ctx.abstain(q.text, "文件中没有给出这一信息。")
+        if q.wants("actual") and policy.is_plan(ctx, hit.clause):
+            return ctx.abstain(q.text, "方案只规定了目标和任务，没有实际完成情况。")
         if missing := policy.unstated(ctx, q, hit.clause):
             return ctx.abstain(q.text, f"文件中没有给出与“{missing}”有关的这一信息。")
         scope = timed(sentence, hit.clause)
