@@ -618,9 +618,11 @@ def build_app(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = No
                             matrix_xlsx = gr.DownloadButton("下载 Excel", size="sm", variant="secondary")
                 unit_outputs = [unit_msg, unit_tasks_df, unit_keys, task_pick, task_units_html, unit_csv, unit_xlsx]
                 unit_fn = guarded(unit_lookup, unit_lookup_error)
-                unit_btn.click(unit_fn, unit_pick, unit_outputs)
-                unit_pick.input(unit_fn, unit_pick, unit_outputs)
-                unit_pick.select(unit_fn, unit_pick, unit_outputs)
+                # Typing fires an event per keystroke: one at a time, in order, so the last word wins.
+                in_order = {"concurrency_id": "kb-unit-lookup", "concurrency_limit": 1, "trigger_mode": "always_last"}
+                unit_btn.click(unit_fn, unit_pick, unit_outputs, **in_order)
+                unit_pick.input(unit_fn, unit_pick, unit_outputs, **in_order)
+                unit_pick.select(unit_fn, unit_pick, unit_outputs, **in_order)
                 unit_tasks_df.select(row_selected, unit_keys, task_pick)
                 task_pick.change(guarded(task_units, lambda m: R.notice_html(m, "error")), task_pick, task_units_html)
                 unit_data_outputs = [unit_pick, task_pick, matrix_df, matrix_csv, matrix_xlsx]
@@ -653,13 +655,14 @@ def build_app(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = No
                 target_outputs = [targets_df, target_note, targets_csv, targets_xlsx, target_unit, target_year,
                                   target_doc]
                 target_fn = guarded(target_data, target_error)
-                target_filter.submit(target_fn, target_inputs, target_outputs)
-                target_btn.click(target_fn, target_inputs, target_outputs)
+                in_order = {"concurrency_id": "kb-targets", "concurrency_limit": 1, "trigger_mode": "always_last"}
+                target_filter.submit(target_fn, target_inputs, target_outputs, **in_order)
+                target_btn.click(target_fn, target_inputs, target_outputs, **in_order)
                 target_kind.input(lambda: (ANY, ANY, ANY), None, [target_unit, target_year, target_doc]).then(
-                    target_fn, target_inputs, target_outputs)     # another group: its own filters
+                    target_fn, target_inputs, target_outputs, **in_order)     # another group: its own filters
                 for pick in (target_unit, target_year, target_doc):
-                    pick.input(target_fn, target_inputs, target_outputs)
-                targets_tab.select(target_fn, target_inputs, target_outputs)
+                    pick.input(target_fn, target_inputs, target_outputs, **in_order)
+                targets_tab.select(target_fn, target_inputs, target_outputs, **in_order)
 
             # ---------------------------------------------------------- 文档库
             with gr.Tab("文档库", id="library") as library_tab:
