@@ -14,7 +14,9 @@ from pathlib import Path
 import kb.config  # noqa: F401  (offline environment first)
 from kb.config import REPO_ROOT, shared_dir
 
+from eval import metamorphic as MM
 from eval import metrics as M
+from eval import scope as scope_check
 
 GOLD_DIR = REPO_ROOT / "eval" / "gold"
 REPORTS = REPO_ROOT / "eval" / "reports"
@@ -50,11 +52,12 @@ def corpus_paths() -> list[Path]:
     return [REPO_ROOT / "corpus", shared_dir() / "related"]
 
 
-def open_kb(data_dir: Path, log=print):
+def open_kb(data_dir: Path, log=print, paths: list[Path] | None = None):
+    """The knowledge base in `data_dir`, brought up to date with `paths` (default: corpus + laws)."""
     from kb.api import KnowledgeBase
     t0 = time.perf_counter()
     kb = KnowledgeBase.open(data_dir)
-    paths = [p for p in corpus_paths() if p.exists()]
+    paths = [p for p in (paths or corpus_paths()) if p.exists()]
     report = kb.ingest(paths)
     log(f"eval KB {data_dir}: {len(report.added)} added, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed, {len(report.rejected)} rejected "
@@ -114,16 +117,32 @@ def _pairs(scored) -> list[tuple[str, str]]:
     return M.dedupe((s.clause.doc_id, s.clause.clause_id) for s in scored)
 
 
+def clause_table(kb) -> dict[tuple[str, str], str]:
+    """(doc_id, clause_id) -> the text the evidence check reads: the clause's heading path (the
+    headings above it, as its citation card shows them) and its whole text (all its parts)."""
+    parts: dict[tuple[str, str], list] = {}
+    paths: dict[tuple[str, str], str] = {}
+    for c in kb.clauses():
+        parts.setdefault((c.doc_id, c.clause_id), []).append((c.part, c.text))
+        paths[(c.doc_id, c.clause_id)] = "\n".join(c.path)
+    return {key: paths[key] + "\n" + "".join(text for _, text in sorted(ps)) for key, ps in parts.items()}
+
+
+def ask(kb, question: str, history: list[str] | None = None) -> dict:
+    """kb.ask as an answer-contract dict; a crash is a wrong answer, reported, never fatal."""
+    try:
+        return kb.ask(question, history).to_dict()
+    except Exception as e:
+        return {"question": question, "answer": "", "abstained": False, "responsible_units": [],
+                "citations": [], "error": f"{type(e).__name__}: {e}"}
+
+
 def run_ours(items: list[dict], kb, log=print) -> tuple[list[dict], dict, dict]:
     """(answers, retrieval ranked lists by mode {id: [pairs]}, timing)."""
     answers, t_ask = [], 0.0
     for i, it in enumerate(items, 1):
         t0 = time.perf_counter()
-        try:
-            a = kb.ask(it["question"], it.get("history")).to_dict()   # follow-ups carry their chat
-        except Exception as e:          # a crash is a wrong answer, reported, never fatal
-            a = {"question": it["question"], "answer": "", "abstained": False, "responsible_units": [],
-                 "citations": [], "error": f"{type(e).__name__}: {e}"}
+        a = ask(kb, it["question"], it.get("history"))     # follow-ups carry their chat
         t_ask += time.perf_counter() - t0
         answers.append(a)
         if i % 50 == 0:
@@ -160,8 +179,10 @@ def run_baseline(items: list[dict], kb, data_dir: Path, log=print):
                              "chunks": b.n_chunks}
 
 
-def evaluate(items: list[dict], answers: list[dict], ranked_by_mode: dict[str, dict]) -> dict:
-    scores = [M.score_answer(it, a) for it, a in zip(items, answers)]
+def evaluate(items: list[dict], answers: list[dict], ranked_by_mode: dict[str, dict],
+             clause_texts: M.ClauseTexts) -> dict:
+    canonical = M._default_canonical()
+    scores = [M.score_answer(it, a, canonical, clause_texts) for it, a in zip(items, answers)]
     summary = M.summarize(items, scores)
     retrieval = {}
     targets = [it for it in items if it["kind"] != "abstain" and it.get("clause_ids")]
@@ -221,7 +242,27 @@ def _short(pairs) -> str:
     return ", ".join(f"{d}::{c}" if d != "楚雄州职业教育提质增效工作实施方案" else c for d, c in pairs) or "-"
 
 
-def build_report(items, ours, base, validation, timing, answers, base_answers, ranked, base_ranked) -> tuple[str, dict]:
+def group_table(s: dict, b: dict | None) -> list[str]:
+    """Accuracy per group (plan / laws / out-of-scope, by doc_id) beside issue 12's bar."""
+    bar = M.BAR
+    L = ["## Accuracy by group (by doc_id) against the bar", "",
+         "| group | n | ours | baseline | bar |", "|---|---|---|---|---|"]
+    for g, pg in s["per_group"].items():
+        bg = b["per_group"].get(g) if b else None
+        target = {"plan": f"≥ {100 * bar['plan']:.0f}%", "laws": f"≥ {100 * bar['laws']:.0f}%"}.get(g, "see abstention")
+        L.append(f"| {g} | {pg['n']} | {_pct(pg['accuracy'])} ({pg['correct']}; {pg['abstained']} abstained) | "
+                 f"{_pct(bg['accuracy']) if bg else '-'} | {target} |")
+    ab = s["abstention"]
+    L.append(f"| abstention precision / recall (n: abstained / out-of-scope) | {ab['predicted']} / {ab['gold']} | "
+             f"{_pct(ab['precision'])} / {_pct(ab['recall'])} | - | ≥ {100 * bar['abstention']:.0f}% each |")
+    L.append(f"| all (the gold set's bar) | {s['n']} | {_pct(s['accuracy'])} | {_pct(b['accuracy']) if b else '-'} | "
+             f"≥ {100 * bar['gold']:.0f}% |")
+    L.append("")
+    return L
+
+
+def build_report(items, ours, base, validation, timing, answers, base_answers, ranked, base_ranked,
+                 metamorphic: dict | None = None, scope: dict | None = None) -> tuple[str, dict]:
     s, b = ours["summary"], (base["summary"] if base else None)
     L = ["# Evaluation report", ""]
     files = ", ".join(f"{k} {v['n']}" for k, v in s["per_file"].items())
@@ -247,6 +288,8 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
     def row(name, f):
         L.append(f"| {name} | {f(s)} | {f(b) if b else '-'} |")
     row("overall accuracy", lambda x: f"{_pct(x['accuracy'])} ({x['correct']}/{x['n']})")
+    row("overall accuracy, previous scoring (a value anywhere in the answer; shown for one report)",
+        lambda x: _pct(x["accuracy_lenient"]))
     row("accuracy on answerable questions", lambda x: _pct(x["answerable_accuracy"]))
     row("answer length, median characters", lambda x: str(x["answer_chars_median"]))
     row("who: unit F1 (micro)", lambda x: f"{_f3(x['who_units']['micro_f1'])} (P {_f3(x['who_units']['micro_precision'])} / R {_f3(x['who_units']['micro_recall'])})")
@@ -256,6 +299,7 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
     row("abstention precision", lambda x: f"{_pct(x['abstention']['precision'])} ({x['abstention']['predicted']} abstained)")
     row("abstention recall", lambda x: f"{_pct(x['abstention']['recall'])} (of {x['abstention']['gold']})")
     L.append("")
+    L += group_table(s, b)
     L.append("## Accuracy by kind")
     L.append("")
     L.append("| kind | n | ours | baseline |")
@@ -284,6 +328,10 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
     for name, r in rows:
         L.append(f"| {name} | {r['n']} | {_f3(r['hit@1'])} | {_f3(r['hit@5'])} | {_f3(r['mrr'])} | {_f3(r['ndcg@10'])} |")
     L.append("")
+    if metamorphic:
+        L += MM.markdown(metamorphic)
+    if scope:
+        L += scope_check.markdown(scope)
     L.append("## Timing (not part of the compared numbers)")
     L.append("")
     for k2, v2 in timing.items():
@@ -299,6 +347,8 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
         d = sc.detail
         if d.get("missing") or d.get("extra"):
             L.append(f"- missing: {'、'.join(d.get('missing', [])) or '-'}; extra: {'、'.join(d.get('extra', [])) or '-'}")
+        if d.get("unsupported"):
+            L.append(f"- in the answer but in no cited gold clause: {'、'.join(d['unsupported'])}")
         L.append(f"- cited: {_cited(a)}")
         if it["id"] in ranked.get("hybrid", {}):
             L.append(f"- retrieved (hybrid top 5): {_short(ranked['hybrid'][it['id']][:5])}")
@@ -332,6 +382,7 @@ def build_report(items, ours, base, validation, timing, answers, base_answers, r
             "ours": {**s, "questions": per_q(ours["scores"], answers, ranked)},
             "baseline": ({**b, "questions": per_q(base["scores"], base_answers, {"baseline": base_ranked})}
                          if base else None),
+            "metamorphic": metamorphic, "scope_check": scope,
             "timing": timing}
     data["fingerprint"] = fingerprint(data)
     L.insert(2, f"Fingerprint of all figures and per-question results (equal across runs when the run "
@@ -386,12 +437,17 @@ def chart(ours: dict, base: dict | None, path: Path) -> None:
     plt.close(fig)
 
 
-def terminal_table(ours: dict, base: dict | None) -> str:
+def terminal_table(ours: dict, base: dict | None, metamorphic: dict | None = None,
+                   scope: dict | None = None) -> str:
     lines = [f"{'':34}{'ours':>12}{'baseline':>12}"]
 
     def line(name, f):
         lines.append(f"{name:34}{f(ours):>12}{(f(base) if base else '-'):>12}")
     line("overall accuracy", lambda x: _pct(x["accuracy"]))
+    line("  previous scoring (one report)", lambda x: _pct(x["accuracy_lenient"]))
+    for g in ours["per_group"]:
+        line(f"  group {g} (n={ours['per_group'][g]['n']})",
+             lambda x, g=g: _pct(x["per_group"][g]["accuracy"]) if g in x["per_group"] else "-")
     for k in ours["per_kind"]:
         line(f"  {k} (n={ours['per_kind'][k]['n']})",
              lambda x, k=k: _pct(x["per_kind"][k]["accuracy"]) if k in x["per_kind"] else "-")
@@ -405,6 +461,13 @@ def terminal_table(ours: dict, base: dict | None) -> str:
     if base:
         r = base["retrieval"]["baseline"]
         lines.append(f"{'baseline retrieval hit@1 / MRR':34}{_f3(r['hit@1'])} / {_f3(r['mrr'])}")
+    if metamorphic:
+        lines.append("invariance (metamorphic)")
+        for name, t in metamorphic["transformations"].items():
+            lines.append(f"  {name:32}{_pct(t['rate']):>12}   {t['invariant']}/{t['n']}")
+    if scope:
+        lines.append(f"{'scope: plan-only = plan + laws':34}{scope['same']:>12}   of {scope['n']} plan questions "
+                     f"({len(scope['differences'])} differ)")
     return "\n".join(lines)
 
 
@@ -419,9 +482,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--gold", help="a gold JSONL file or a directory of them (default eval/gold)")
     p.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
     p.add_argument("--validate", action="store_true", help="only check that every gold clause id exists")
-    p.add_argument("--data-dir", help="eval knowledge base location (default <repo>/data/eval-kb)")
+    p.add_argument("--data-dir", help="eval knowledge base location (default <repo>/data/eval-kb); the "
+                   "plan-only knowledge base of the scope check lives beside it, in <data-dir>-plan")
     p.add_argument("--out", help="report directory (default eval/reports)")
-    return p.parse_args(argv)
+    p.add_argument("--metamorphic", action="store_true",
+                   help="only the gold answers and the metamorphic invariance report (no baseline, no scope check)")
+    p.add_argument("--scope-check", action="store_true",
+                   help="only the gold answers and the plan-only vs plan + laws comparison (no baseline, "
+                        "no metamorphic variants)")
+    p.add_argument("--no-metamorphic", action="store_true", help="skip the metamorphic variants")
+    p.add_argument("--no-scope-check", action="store_true", help="skip the plan-only knowledge base")
+    args = p.parse_args(argv)
+    # --metamorphic / --scope-check select their sections; the default full run has every section
+    only = args.metamorphic or args.scope_check
+    args.run_baseline = not (args.no_baseline or only)
+    args.run_metamorphic = not args.no_metamorphic and (args.metamorphic or not only)
+    args.run_scope = not args.no_scope_check and (args.scope_check or not only)
+    return args
+
+
+def run_scope_check(items: list[dict], answers: list[dict], scores: list[M.Score], data_dir: Path,
+                    log=print) -> dict | None:
+    """Answer the plan questions from a plan-only knowledge base (its own data dir) and compare."""
+    chosen = [i for i, it in enumerate(items) if M.group(it) == "plan"]
+    if not chosen:
+        return None
+    kb = open_kb(data_dir, log, paths=[REPO_ROOT / "corpus"])
+    table, canonical = clause_table(kb), M._default_canonical()
+    plan_only = []
+    for i in chosen:
+        a = ask(kb, items[i]["question"], items[i].get("history"))
+        plan_only.append((a, M.score_answer(items[i], a, canonical, table)))
+    return scope_check.compare([items[i] for i in chosen], [(answers[i], scores[i]) for i in chosen], plan_only)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -450,18 +542,29 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"answering {len(items)} questions …")
     answers, ranked, t_ours = run_ours(items, kb, log)
-    ours = evaluate(items, answers, ranked)
+    table = clause_table(kb)
+    ours = evaluate(items, answers, ranked, table)
     timing = {**t_ours}
-    base = base_answers = base_ranked = None
-    if not args.no_baseline:
+    base = base_answers = base_ranked = metamorphic = scope = None
+    if args.run_baseline:
         log("baseline …")
         base_answers, base_ranked, t_base = run_baseline(items, kb, data_dir, log)
-        base = evaluate(items, base_answers, {"baseline": base_ranked})
+        base = evaluate(items, base_answers, {"baseline": base_ranked}, table)
         timing.update({f"baseline_{k}": v for k, v in t_base.items()})
+    if args.run_metamorphic:
+        log("metamorphic variants …")
+        t0 = time.perf_counter()
+        metamorphic = MM.run(items, answers, lambda q, h: ask(kb, q, h), table, log)
+        timing["metamorphic_seconds"] = time.perf_counter() - t0
+    if args.run_scope:
+        log("scope check: plan-only knowledge base …")
+        t0 = time.perf_counter()
+        scope = run_scope_check(items, answers, ours["scores"], data_dir.with_name(data_dir.name + "-plan"), log)
+        timing["scope_check_seconds"] = time.perf_counter() - t0
     timing["total_seconds"] = time.perf_counter() - started
 
     md, data = build_report(items, ours, base, validation, timing, answers, base_answers or [],
-                            ranked, base_ranked or {})
+                            ranked, base_ranked or {}, metamorphic, scope)
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.md").write_text(md, encoding="utf-8")
     (out / "latest.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n",
@@ -470,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         chart(ours["summary"], base["summary"] if base else None, out / "accuracy_by_kind.png")
     except Exception as e:                 # the chart is a convenience; never fail the run on it
         log(f"chart not written: {type(e).__name__}: {e}")
-    print(terminal_table(ours["summary"], base["summary"] if base else None))
+    print(terminal_table(ours["summary"], base["summary"] if base else None, metamorphic, scope))
     print(f"\nfingerprint {data['fingerprint']} (equal across runs when the run is deterministic)")
     print(f"reports: {out / 'latest.md'}, {out / 'latest.json'}, {out / 'accuracy_by_kind.png'} "
           f"({timing['total_seconds']:.0f}s)")

@@ -394,6 +394,8 @@ class Retriever:
         self.snapshot = snapshot
 
     def dense(self, snap: Snapshot, question: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
+        if not self.store.vector_count():
+            return []           # nothing to compare with: the question is not embedded either
         index_of = snap.index_of
         hits = self.store.query_vectors(_query_vector(question), n + 20)
         return [(index_of[vid], sim) for vid, sim in hits if vid in index_of][:n]

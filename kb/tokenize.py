@@ -53,23 +53,39 @@ def _jieba() -> jieba.Tokenizer:
         words.update(all_names())
     except ImportError:     # the gazetteer is optional for tokenising
         pass
-    for w in sorted(words):
-        tok.add_word(fold(w), freq=50000, tag="nz")
+    _add(tok, words)
     return tok
+
+
+# How often a word occurs in general Chinese (jieba's dictionary), kept for the words the
+# knowledge base adds at a high frequency of its own.
+_EVERYDAY: dict[str, int] = {}
+
+
+def _add(tok: jieba.Tokenizer, words) -> None:
+    tok.check_initialized()
+    for w in sorted(set(map(fold, words))):
+        _EVERYDAY.setdefault(w, tok.FREQ.get(w, 0))
+        tok.add_word(w, freq=50000, tag="nz")
 
 
 def add_words(words) -> None:
     """Teach the tokenizer names from the knowledge base itself (short titles such as 职业教育法)."""
-    tok = _jieba()
-    for w in words:
-        if len(w) >= 2:
-            tok.add_word(fold(w), freq=50000, tag="nz")
+    _add(_jieba(), [w for w in words if len(w) >= 2])
 
 
 def general_frequency(word: str) -> int:
-    """How often the word occurs in jieba's dictionary of general Chinese (0 when it is not a word
-    there); the knowledge base's own terms count as frequent words."""
+    """How word-like a string is: its frequency in jieba's dictionary of general Chinese, the
+    knowledge base's own terms counting as frequent words (0: not a word at all)."""
     return _jieba().FREQ.get(fold(word), 0)
+
+
+def everyday_frequency(word: str) -> int:
+    """How often the word occurs in general Chinese, whatever the knowledge base adds (数量 and
+    计划 are everyday words; 公积金 and 年终奖 are not)."""
+    key = fold(word)
+    tok = _jieba()
+    return _EVERYDAY[key] if key in _EVERYDAY else tok.FREQ.get(key, 0)
 
 
 def dictionary_words(text: str) -> list[str]:

@@ -14,10 +14,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from kb.tokenize import STOPWORDS, dictionary_words, general_frequency
+from kb.tokenize import STOPWORDS, dictionary_words, everyday_frequency, general_frequency
 
 _MIN_LEN, _MAX_LEN = 2, 8
 _COMMON = 1000           # a string this frequent in general Chinese is a word, not a slip
+_STANDALONE = 10000      # a character this frequent on its own is a word where it stands
 _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
@@ -71,7 +72,7 @@ class Corrector:
         for n in range(min(_MAX_LEN, len(text)), _MIN_LEN - 1, -1):
             for i in range(len(text) - n + 1):
                 j = i + n
-                if i not in bounds or j not in bounds or any(taken[i:j]) or _function_words(starts, i, j):
+                if i not in bounds or j not in bounds or any(taken[i:j]) or not _broken(starts, i, j):
                     continue
                 right = self._meant(text[i:j])
                 if right:
@@ -86,6 +87,9 @@ class Corrector:
     def _meant(self, piece: str) -> str:
         if not _CJK.match(piece) or piece in self.vocabulary:
             return ""
+        if len(piece) == 2 and min(everyday_frequency(c) for c in piece) >= _STANDALONE:
+            return ""       # 这事是 is as typed: 事 and 是 are words of their own, unlike 单 in 单为
+
         rarity = general_frequency(piece)
         if rarity >= _COMMON:
             return ""
@@ -99,15 +103,18 @@ class Corrector:
         return candidates[0] if len(candidates) == 1 else ""
 
 
-def _function_words(starts: dict[int, str], i: int, j: int) -> bool:
-    """The stretch is made of function words only (是由, 的是): those are typed as meant."""
+def _broken(starts: dict[int, str], i: int, j: int) -> bool:
+    """The stretch looks mistyped: a character the dictionary could not join into a word (州财正局
+    falls apart into 州 财 正 局), or one rare word (使用期); not a run of ordinary words (示范学校)
+    or of function words (是由)."""
+    words = []
     at = i
     while at < j:
-        word = starts[at]
-        if word not in STOPWORDS:
-            return False
-        at += len(word)
-    return True
+        words.append(starts[at])
+        at += len(starts[at])
+    if len(words) == 1:
+        return True
+    return any(len(w) == 1 and w not in STOPWORDS for w in words)
 
 
 def _changed(a: str, b: str) -> int:

@@ -118,8 +118,10 @@ PLAN = "楚雄州职业教育提质增效工作实施方案"
 
 
 def _answer(text="", units=(), cites=(), abstained=False):
+    """cites: (doc_id, clause_id) or (doc_id, clause_id, quote)."""
     return {"answer": text, "abstained": abstained, "responsible_units": list(units),
-            "citations": [{"doc_id": d, "clause_id": c} for d, c in cites]}
+            "citations": [{"doc_id": c[0], "clause_id": c[1], "quote": c[2] if len(c) > 2 else ""}
+                          for c in cites]}
 
 
 def test_score_who_sets():
@@ -145,8 +147,9 @@ def test_score_unit_tasks_needs_exact_set():
 
 def test_score_number_and_general():
     num = {"id": "n", "kind": "number", "doc_id": PLAN, "clause_ids": ["二（二）1"], "values": ["60%"]}
-    assert M.score_answer(num, _answer("比例不低于百分之六十")).correct
-    assert not M.score_answer(num, _answer("比例不低于60%", abstained=True)).correct
+    cite = (PLAN, "二（二）1", "升学比例不低于60%")
+    assert M.score_answer(num, _answer("比例不低于百分之六十", cites=[cite])).correct
+    assert not M.score_answer(num, _answer("比例不低于60%", cites=[cite], abstained=True)).correct
     gen = {"id": "g", "kind": "general", "doc_id": PLAN, "clause_ids": ["二（二）3"], "values": ["办学合力"]}
     assert M.score_answer(gen, _answer("形成办学合力", cites=[(PLAN, "二（二）3")])).correct
     assert not M.score_answer(gen, _answer("形成办学合力", cites=[(PLAN, "二（二）2")])).correct
@@ -176,3 +179,101 @@ def test_check_item_flags_missing_fields():
                          "answer": "a", "style": "formal"})  # no units
     assert not M.check_item({"id": "x", "question": "q", "kind": "abstain", "doc_id": "", "clause_ids": [],
                              "answer": "a", "style": "formal"})
+
+
+# -- the evidence check: a value counts only when a cited gold clause states it -----------------
+
+NUM = {"id": "n", "kind": "number", "doc_id": PLAN, "clause_ids": ["二（四）2"], "values": ["3年"]}
+
+
+def test_value_found_only_in_a_non_gold_clause_is_wrong():
+    # a long answer that happens to contain "3年" while citing the wrong clause passed before
+    a = _answer("……用3年时间……", cites=[(PLAN, "一", "用3年时间，建成…")])
+    s = M.score_answer(NUM, a)
+    assert not s.correct
+    assert s.detail["unsupported"] == ["3年"] and s.detail["missing"] == []
+    assert s.detail["lenient_correct"]          # the old scoring's verdict, kept for the report
+
+
+def test_value_in_answer_but_not_in_the_cited_gold_clause_is_wrong():
+    a = _answer("每年培训3年制学生", cites=[(PLAN, "二（四）2", "每年开展不少于10万人次的培训")])
+    assert not M.score_answer(NUM, a).correct
+
+
+def test_value_in_answer_and_in_a_cited_gold_clause_is_right():
+    a = _answer("用三年时间完成", cites=[(PLAN, "一", "无关"), (PLAN, "二（四）2", "力争用3年时间完成")])
+    s = M.score_answer(NUM, a)
+    assert s.correct and s.detail["unsupported"] == []
+
+
+def test_value_cited_but_absent_from_the_answer_is_wrong():
+    a = _answer("见第二条", cites=[(PLAN, "二（四）2", "力争用3年时间完成")])
+    s = M.score_answer(NUM, a)
+    assert not s.correct and s.detail["missing"] == ["3年"]
+
+
+def test_clause_table_gives_the_whole_clause():
+    # the value is in part 2 of the clause; the citation quotes part 1 only
+    a = _answer("用3年时间", cites=[(PLAN, "二（四）2", "第一部分")])
+    assert not M.score_answer(NUM, a).correct
+    table = {(PLAN, "二（四）2"): "第一部分。第二部分：力争用3年时间完成"}
+    assert M.score_answer(NUM, a, clause_texts=table).correct
+
+
+def test_list_items_may_sit_in_different_gold_clauses():
+    item = {"id": "l", "kind": "list", "doc_id": PLAN, "clause_ids": ["二（一）1", "二（一）2"],
+            "items": ["中职学校", "高职院校"]}
+    both = _answer("中职学校、高职院校", cites=[(PLAN, "二（一）1", "建设中职学校"), (PLAN, "二（一）2", "建设高职院校")])
+    assert M.score_answer(item, both).correct
+    one = _answer("中职学校、高职院校", cites=[(PLAN, "二（一）1", "建设中职学校")])
+    s = M.score_answer(item, one)
+    assert not s.correct and s.detail["unsupported"] == ["高职院校"] and s.detail["item_recall"] == 1.0
+
+
+def test_document_level_fact_without_clause_ids_needs_a_clause_of_the_gold_document():
+    item = {"id": "m", "kind": "meta", "doc_id": PLAN, "clause_ids": [], "values": ["楚政办通〔2024〕30号"]}
+    text = "文号是楚政办通（2024）30号"
+    own = _answer(text, cites=[(PLAN, "文件信息", "文号：楚政办通〔2024〕30号")])
+    assert M.score_answer(item, own).correct
+    other = _answer(text, cites=[("某法", "题注", "楚政办通〔2024〕30号")])
+    assert not M.score_answer(item, other).correct
+
+
+def test_summary_shows_the_lenient_figure_beside_the_strict_one():
+    items = [dict(NUM, style="formal")]
+    s = M.summarize(items, [M.score_answer(NUM, _answer("用3年时间", cites=[(PLAN, "一", "用3年时间")]))])
+    assert s["accuracy"] == 0.0 and s["accuracy_lenient"] == 1.0
+
+
+def test_groups_by_doc_id():
+    items = [{"id": "p", "kind": "number", "doc_id": PLAN, "clause_ids": ["一"], "values": ["3年"], "style": "formal"},
+             {"id": "l", "kind": "general", "doc_id": "劳动法", "clause_ids": ["第三条"], "values": ["x"],
+              "style": "formal"},
+             {"id": "a", "kind": "abstain", "doc_id": "", "clause_ids": [], "style": "formal"}]
+    assert [M.group(it) for it in items] == ["plan", "laws", "out-of-scope"]
+    answers = [_answer("3年", cites=[(PLAN, "一", "3年")]), _answer("y", cites=[("劳动法", "第三条")]),
+               _answer(abstained=True)]
+    g = M.summarize(items, [M.score_answer(i, a) for i, a in zip(items, answers)])["per_group"]
+    assert (g["plan"]["correct"], g["laws"]["correct"], g["out-of-scope"]["correct"]) == (1, 0, 1)
+
+
+def test_check_item_history_and_new_styles():
+    base = {"id": "x", "question": "它的目标是什么？", "kind": "general", "doc_id": PLAN, "clause_ids": ["一"],
+            "answer": "a", "values": ["60%"]}
+    for style in ("wrapped", "compound", "followup"):
+        assert not M.check_item({**base, "style": style, "history": ["职教高考改革由哪些单位负责？"]})
+    assert M.check_item({**base, "style": "followup", "history": "职教高考改革由哪些单位负责？"})
+    assert M.check_item({**base, "style": "followup", "history": [""]})
+    assert M.check_item({**base, "style": "chatty"})
+
+
+def test_group_table_states_each_group_against_the_bar():
+    from eval.run import group_table
+    items = [{"id": "p", "kind": "number", "doc_id": PLAN, "clause_ids": ["一"], "values": ["3年"], "style": "formal"},
+             {"id": "a", "kind": "abstain", "doc_id": "", "clause_ids": [], "style": "formal"}]
+    answers = [_answer("3年", cites=[(PLAN, "一", "用3年时间")]), _answer("不知道")]
+    s = M.summarize(items, [M.score_answer(i, a) for i, a in zip(items, answers)])
+    table = "\n".join(group_table(s, None))
+    assert "| plan | 1 | 100.0% (1; 0 abstained) | - | ≥ 90% |" in table
+    assert "| out-of-scope | 1 | 0.0% (0; 0 abstained) | - | see abstention |" in table
+    assert "| 0 / 1 | - / 0.0% | - | ≥ 90% each |" in table

@@ -29,7 +29,8 @@ COMPARE = re.compile(r"变化|区别|不同|相比|对比|新旧|修订前后|�
 FOLLOWUP = re.compile(r"^(那|那么|那它|它|其|该|这|此|还有|另外|然后)|[它其该此这]|呢[？?]?$")
 # what has actually happened (实际完成了多少, 今年新开了哪些专业), which plans and laws do not report
 ACTUAL = re.compile(r"实际|已经|目前已|截至目前|到目前|完成了多少|建成了|新开了?|开了哪些|招了多少|去年")
-SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])")
+# a numbered slogan: four digits or more (3377522), or a quoted number (“21”)
+SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])|[“\"](\d{2,})[”\"]")
 # the thing asked for, when it may be a word the documents never use (招生电话是多少, 地址在哪里)
 ASKED_ATTRIBUTE = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是多少|是什么|是啥|在哪里|在哪儿|在哪|有多少|多少钱)")
 # a question about a penalty or a remedy (法院, 仲裁, 投诉) is answered by the 法律责任 chapter

@@ -15,7 +15,7 @@ from kb.answer.context import AnswerContext
 from kb.retrieve import bare, title_keys
 from kb.schema import ScoredClause
 from kb.textnorm import fold, to_halfwidth
-from kb.tokenize import general_frequency, nouns, places, synonyms, tokens
+from kb.tokenize import everyday_frequency, nouns, places, synonyms, tokens
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Thresholds:
     min_dense: float = 0.45      # a best clause this dissimilar is no support at all
     near_dense: float = 0.78     # …and one this similar is about the documents, though it words it its own way,
     near_coverage: float = 0.15  # so it needs less of its wording in the clause (新员工试用期老板最长能定多久)
+    everyday_word: int = 5000    # jieba frequency from which a word is everyday language, not a particular thing
 
 
 THRESHOLDS = Thresholds()
@@ -51,11 +52,7 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
     asked figure or time is of (住房公积金的比例, 什么时候报名), or the school or institution the
     question names (a clause about 楚雄师院 does not answer for 楚雄医专); "" when it states all."""
     whole = bare(f"{ctx.snap.documents[clause.doc_id].title} {' '.join(clause.path)} {ctx.whole_text(clause)}")
-    # the thing a figure is asked of, when it is a thing (学费一年多少: 学费) spelled as a word
-    # (not a slip such as 比列)
-    counted = (q.counted,) if (q.counted and general_frequency(q.counted)
-                               and any(q.counted in noun for noun in nouns(q.normalized))) else ()
-    for word in (*q.asked_of, *counted):
+    for word in q.asked_of:
         if word not in whole and not any(s in whole for s in synonyms(word)):
             return word
     named = set(units_db.scan(whole)) | set(clause.units) | set(clause.mentions)
@@ -90,10 +87,12 @@ def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause], t: 
     or a best clause far from the question."""
     best = hits[0]
     things = nouns(question)
-    # a word the documents never use tells nothing unless it names a thing (总共, 打算 and 好多
-    # are how people talk; 医保 and 年终奖 are what they ask about)
+    # a word the documents never use tells nothing unless it names a particular thing: 总共, 打算
+    # and 好多 are how people talk, 数量 and 计划 are everyday words; 医保 and 年终奖 are what
+    # they ask about
     q_tokens = [tok for tok in tokens(question) if (len(tok) > 1 or tok.isdigit())
-                and (not never_used(ctx, tok) or any(tok in noun for noun in things))]
+                and (not never_used(ctx, tok) or any(tok in noun for noun in things)
+                     and everyday_frequency(tok) < t.everyday_word)]
     if not q_tokens:
         return True
     snap = ctx.snap

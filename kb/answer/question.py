@@ -59,7 +59,8 @@ class Question:
     measure: str = ""                 # the measure a figure must have: 人次, %, 元, 家 … ("" = any)
     years: tuple[str, ...] = ()       # years it names (2025)
     asked_of: tuple[str, ...] = ()    # what the asked figure or time is of (公积金 in 公积金的比例, 报名 in 什么时候报名)
-    counted: str = ""                 # the word a figure is asked of (工作 in 每天工作几小时)
+    figure_words: tuple[str, ...] = ()  # what an asked figure is of (工作 in 每天工作几小时)
+    counted: str = ""                 # …its last word, the thing counted
     asked_names: tuple[str, ...] = ()  # units and schools named where the question asks, not in its story
     inherited: bool = False           # completed from an earlier question
     corrections: tuple[Correction, ...] = ()  # typing slips read as the word meant (使用期 -> 试用期)
@@ -267,6 +268,7 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
     units = tuple(unit_db.find_units(qn))
     entities = tuple(unit_db.find_entities(qn))
     asks = _asks(qn)
+    figure_words, counted = _figure_words(qn)
     if speaker and not units and not entities and "tasks" in asks:
         units = (speaker,) if unit_db.entry(speaker) and unit_db.entry(speaker).unit else ()
         entities = () if units else (speaker,)
@@ -277,7 +279,7 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
         asks=asks, meta_fields=tuple(f for f, cue in cues.META.items() if cue.search(qn)),
         slogan=_slogan(qn), attribute=_attribute(qn), measure=asked_unit(qn),
         years=tuple(re.findall(r"((?:19|20)\d\d)\s*年", qn)), corrections=corrections,
-        asked_of=_asked_of(qn), counted=_counted(qn), asked_names=_asked_names(qn),
+        asked_of=_asked_of(qn), figure_words=figure_words, counted=counted, asked_names=_asked_names(qn),
         topic_words=_topic_words(qn, snap))
     if earlier is None:
         return own
@@ -315,14 +317,24 @@ def _asked_names(qn: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for piece in asking for n in unit_db.find_units(piece) + unit_db.find_entities(piece)))
 
 
-def _counted(qn: str) -> str:
-    """The content word just before 多少/几 (每天工作几小时 -> 工作)."""
-    m = re.search(r"([\u4e00-\u9fff]{1,6}?)(?:是|有|要|能|可以|最多|最少|至少|最长|一共|共)?(?:多少|几)", qn)
-    # not a frequency or a time (每年完成多少人次 counts 人次 of the training, not of 每年)
-    words = [w for w in content_words(m[1]) if w not in _GENERIC_WORDS
-             and not re.match(r"每|今年|明年|全年|当年|以后|目前|现在|不少于|不低于|不超过|不得|至少|最多|最少|最高|最低|"
-                              r"超过|低于|少于|高于|达到|[一二三四五六七八九十两\d]+[年月天日周]$", w)] if m else []
-    return words[-1] if words else ""
+# not what a figure is of: a frequency, a time, a comparison (每年完成多少人次: 人次 of 完成 training)
+_NOT_COUNTED = re.compile(r"每|今年|明年|全年|当年|以后|目前|现在|不少于|不低于|不超过|不得|至少|最多|最少|最高|最低|"
+                          r"超过|低于|少于|高于|达到|[一二三四五六七八九十两\d]+[年月天日周]$")
+
+
+_FIGURE = re.compile(r"([^，,。；;？?！!]*?)(?:多少|(?<!哪)几)(?:小时|学时|课时|人次|星期|[个项所家名位条种次万千人元年月天日周岁倍])*"
+                     r"([^，,。；;？?！!]*)")
+
+
+def _figure_words(qn: str) -> tuple[tuple[str, ...], str]:
+    """(the words of the stretch that asks for a figure, the thing counted): 面向农村劳动力每年培训
+    多少人次 -> 面向 农村 劳动力 培训 / 培训; 要建成几个州级示范的县域产教联合体 -> … / 县域产教联合体."""
+    m = _FIGURE.search(qn)
+    if not m:
+        return (), ""
+    before, after = ([w for w in content_words(part) if w not in _GENERIC_WORDS and not _NOT_COUNTED.match(w)]
+                     for part in (m[1], m[2]))
+    return tuple(before + after), (after or before or [""])[-1]
 
 
 def _full_names(qn: str) -> str:
@@ -337,7 +349,8 @@ def _full_names(qn: str) -> str:
 
 def _slogan(qn: str) -> str:
     m = cues.SLOGAN.search(qn)
-    return m[1] if m and not re.fullmatch(r"(19|20)\d\d", m[1]) else ""
+    code = (m[1] or m[2]) if m else ""
+    return "" if re.fullmatch(r"(19|20)\d\d", code) else code
 
 
 def _leaning(q: Question, qn: str) -> str:

@@ -85,16 +85,25 @@ def has_quantity(sentence: str, unit: str) -> bool:
     return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*个?\s*{unit}", sentence))
 
 
-def figure_of(sentence: str, word: str, reach: int = 12) -> bool:
-    """A figure in the sentence is stated of `word`: the word stands within `reach` characters
-    of it, in the same piece of the sentence (每日工作时间不超过八小时 states hours of 工作;
-    延长工作时间，一般每日不得超过一小时 states hours of the extension; 满三十年教龄 years of 教龄)."""
+def figure_fit(sentence: str, asked: list[tuple[str, ...]]) -> int:
+    """How many of the asked words (each given with the documents' words for it) stand in the
+    piece of the sentence that states a figure, at best: 延长工作时间每日不得超过三小时 states
+    hours of 加班 (延长工作时间); 建成5个左右州级示范的县域产教联合体 counts 县域产教联合体, not
+    行业共同体."""
+    best = 0
     for m in _QUANTITY.finditer(sentence):
-        before = re.split(r"[，,；;。]", sentence[max(0, m.start() - reach):m.start()])[-1]
-        after = re.split(r"[，,；;。]", sentence[m.end():m.end() + reach])[0]
-        if word in fold(before) or word in fold(after):
-            return True
-    return False
+        before = re.split(r"[，,；;。、]", sentence[:m.start()])[-1]
+        after = re.split(r"[，,；;。、]", sentence[m.end():])[0]
+        piece = fold(before + "，" + after)
+        best = max(best, sum(any(_holds(piece, form) for form in forms) for forms in asked))
+    return best
+
+
+def _holds(text: str, phrase: str) -> bool:
+    """The text holds the phrase, or each of its words (职业技能及各类培训 holds 职业技能培训)."""
+    from kb.retrieve import finest
+    from kb.tokenize import tokens
+    return phrase in text or all(t in text for t in finest(tokens(phrase)) or [phrase])
 
 
 def similarity(a: str, b: str) -> float:

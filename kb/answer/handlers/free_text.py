@@ -12,14 +12,14 @@ from kb.answer import cues, policy
 from kb.answer.context import AnswerContext
 from kb.answer.policy import THRESHOLDS
 from kb.answer.question import Question
-from kb.answer.text import (YEARISH, display_sentence, enumeration, figure_of, has_quantity, responsibility_sentence,
+from kb.answer.text import (YEARISH, display_sentence, enumeration, figure_fit, has_quantity, responsibility_sentence,
                             sentences, states, time_scope, with_continuation, with_following, with_items,
                             with_next_if_short)
 from kb.deadlines import base_year, deadline_of_text
 from kb.retrieve import article_number, bare, citing_articles, named_documents, version_date
 from kb.schema import Answer, Clause, ScoredClause
 from kb.textnorm import fold, to_halfwidth
-from kb.tokenize import tokens
+from kb.tokenize import synonyms, tokens
 
 # Attributes a sentence must state to answer (not just mention the topic): 目标 is answered by the
 # target, 什么时候开始 by the start.
@@ -106,9 +106,13 @@ class FreeText:
             top = scored[0][0]
             scored = [x for x in scored if x[0] >= 0.5 * top and ctx.overlap(q_tokens, x[2]) >= THRESHOLDS.min_sentence and (
                 (wants_number and has_quantity(x[2], unit)) or (wants_time and timed(x[2], x[3].clause)))] or scored
-            if wants_number and q.counted:
+            if wants_number and q.figure_words:
                 # …and states it of the thing asked (每日工作时间不超过八小时, not 延长…每日不得超过一小时)
-                scored = [x for x in scored if figure_of(x[2], q.counted)] or scored
+                asked = [(fold(w), *synonyms(fold(w))) for w in q.figure_words]
+                fit = {id(x): figure_fit(x[2], asked) for x in scored}
+                best = max(fit.values(), default=0)
+                if best > 0:
+                    scored = [x for x in scored if fit[id(x)] == best]
         elif attribute in _STATED:
             # the sentence of the best clauses that states the target, deadline or proportion asked
             top = scored[0][0]
@@ -182,7 +186,8 @@ def _rule_or_penalty(ctx: AnswerContext, qn: str, hits: list[ScoredClause]) -> l
         # else a penalty article of the same law that the search found too ("违反本法规定…")
         citing = citing or [h for h in hits[1:] if h.clause.doc_id == best.clause.doc_id
                             and _in_penalty_chapter(h.clause) and _PENALTY.search(h.clause.text)]
-        return citing[:1] + [h for h in hits if h not in citing[:1]]
+        # the penalty answers alone: the rule it cites would otherwise win on the question's words
+        return citing[:1] or hits
     if _in_penalty_chapter(best.clause):
         rules = [h for h in hits[1:3] if h.clause.doc_id == best.clause.doc_id
                  and not _in_penalty_chapter(h.clause) and h.score >= 0.6 * best.score]

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from kb import units as unit_db
 from kb.answer.context import AnswerContext
 from kb.answer.question import Question
 from kb.answer.text import responsibility_sentence
+from kb.deadlines import Deadline, clause_deadline
 from kb.schema import Answer, Clause
 
 
@@ -25,25 +27,40 @@ class UnitTasks:
             tasks[canonical] = clauses
         if not any(tasks.values()):
             return None
+        # 哪些有2025年的期限: only the tasks due by, or starting in, that year
+        years = [int(y) for y in q.years]
+        when = q.wants("time") or q.attribute in ("deadline", "start") or bool(years)
+        if years:
+            tasks = {u: [c for c in cs if any(deadline(ctx, c).matches_year(y) for y in years)] for u, cs in tasks.items()}
+        scope = f"期限涉及{'、'.join(q.years)}年的" if years else ""
         if len(tasks) > 1 and re.search(r"共同|都|同时|一起|联合", qn):
             shared = set.intersection(*({c.uid for c in cs} for cs in tasks.values()))
             clauses = [c for c in next(iter(tasks.values())) if c.uid in shared]
-            head = f"{'、'.join(tasks)}共同作为责任单位的任务共{len(clauses)}项：\n"
-            return ctx.result(q.text, head + task_lines(ctx, clauses), "unit_tasks")
+            head = f"{'、'.join(tasks)}共同作为责任单位的{scope}任务共{len(clauses)}项：\n"
+            return ctx.result(q.text, head + task_lines(ctx, clauses, when), "unit_tasks")
         parts = []
         for canonical, clauses in tasks.items():
             via_group = [g for g in unit_db.covering(canonical) if g != canonical]
             note = f"（含以“{'、'.join(via_group)}”名义列出的任务）" if any(
                 set(via_group) & set(c.units) for c in clauses) else ""
-            parts.append(f"{canonical}作为责任单位的任务共{len(clauses)}项{note}：\n" + task_lines(ctx, clauses))
+            parts.append(f"{canonical}作为责任单位的{scope}任务共{len(clauses)}项{note}：\n" + task_lines(ctx, clauses, when))
         return ctx.result(q.text, "\n".join(parts) + lead_note(qn, tasks.values()), "unit_tasks")
 
 
-def task_lines(ctx: AnswerContext, clauses: list[Clause]) -> str:
+def deadline(ctx: AnswerContext, clause: Clause) -> Deadline:
+    """A task's own deadline (到2026年, 2025年起, 利用3年时间 -> 2027年), from its whole text."""
+    return clause_deadline(replace(clause, text=ctx.whole_text(clause)), ctx.snap.documents[clause.doc_id])
+
+
+def task_lines(ctx: AnswerContext, clauses: list[Clause], when: bool = False) -> str:
+    """One line per task, with its deadline when the task states one (and, when the question
+    asks by when, the tasks that state none said to have none)."""
     lines = []
     for i, c in enumerate(clauses, 1):
         n = ctx.cite(c, 1.0, responsibility_sentence(c.text))
-        lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）[{n}]")
+        due = deadline(ctx, c)
+        term = f"，期限：{due.label}" if due.stated else ("，方案未规定期限" if when else "")
+        lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）{term}[{n}]")
     return "\n".join(lines)
 
 
