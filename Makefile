@@ -45,10 +45,12 @@ lock:
 	done
 	mv requirements.lock.new requirements.lock
 
-# Debian's chromium and CJK fonts for the browser tests (no browser download).
+# Debian's chromium, CJK and emoji fonts for the browser tests (no browser download).
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	    || ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	    fonts-noto-color-emoji >/dev/null; \
 	fi
 
 ingest: setup

@@ -184,6 +184,29 @@ def cmd_check(args) -> int:
     return 1 if problems else 0
 
 
+def cmd_feedback(args) -> int:
+    """Users' 👍/👎 from the web app: listed, or exported as gold-candidate JSONL for eval/."""
+    from kb.config import Settings
+    from kb.feedback import DOWN, UP, FeedbackStore
+    data_dir = Settings.from_env().data_dir if args.data_dir is None else args.data_dir
+    store = FeedbackStore(data_dir)
+    rating = {"up": UP, "down": DOWN}.get(args.rating)
+    if args.export:
+        out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+        try:
+            for line in store.gold_candidates(rating):
+                _print_json(line, out)
+        finally:
+            if args.out:
+                out.close()
+        return 0
+    entries = store.entries(rating)
+    for f in entries:
+        print(f"{f.created}  {'👍' if f.rating == UP else '👎'}  {f.question}" + (f"\n    说明：{f.comment}" if f.comment else ""))
+    print(f"共 {len(entries)} 条评价")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from app.web import serve
     kb = _open_kb(args)
@@ -246,6 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("rebuild", help="从原文件（上传的文件和导入过的路径）重建索引")
     s.add_argument("-q", "--quiet", action="store_true")
     s.set_defaults(func=cmd_rebuild)
+    s = sub.add_parser("feedback", help="网页中的 👍/👎 评价：列出，或导出为评测候选题 JSONL")
+    s.add_argument("--export", action="store_true", help="输出评测候选题 JSONL（格式同 eval/gold）")
+    s.add_argument("--rating", choices=["up", "down"], help="只要 👍（up）或 👎（down）")
+    s.add_argument("--out", help="写入文件（默认标准输出）")
+    s.set_defaults(func=cmd_feedback)
     sub.add_parser("serve", help="启动网页应用").set_defaults(func=cmd_serve)
     s = sub.add_parser("eval", help="在标准问题集上评测（参数传给 python -m eval）")
     s.add_argument("rest", nargs=argparse.REMAINDER)

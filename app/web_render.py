@@ -2,19 +2,25 @@
 
 Every piece of document or user text passes through `esc` (HTML) or `md_text`
 (Markdown, which would otherwise render raw HTML) before it reaches the page.
+
+A chat turn is a *record* (app/conversations.py): the answer object as a dict plus what the
+page adds (generation, rating). The chat bubbles, the evidence panel and the copied text are
+all rendered from records, so an old answer keeps its own citations.
 """
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from kb.schema import Answer, Citation, Clause, Document
+from ingest.meta import header_cells
+from kb.schema import Clause, Document
 
 # Characters with a meaning in Markdown (CommonMark + GFM + gradio's LaTeX `$`).
 # `&`, `<`, `>`, quotes are left to html.escape, which runs after this.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$=:])")
 _MARKER_MD = re.compile(r"\\\[(\d{1,3})\\\]")
+HEADER_CLAUSE = "文件信息"     # the page header table of a government page, cited like a clause
 
 
 # Control characters (but tab and newline) and bidi marks, overrides and isolates: they
@@ -72,29 +78,19 @@ def _find_ignoring_space(text: str, needle: str) -> tuple[int, int] | None:
     return positions[k], positions[k + len(target) - 1] + 1
 
 
-# -- chat messages -------------------------------------------------------------
-
-def user_message(question: str) -> str:
-    return md_text(question)
-
-
-def answer_message(ans: Answer) -> str:
-    """The assistant's chat message (Markdown, all text escaped)."""
-    body = md_text(ans.answer)
-    body = _MARKER_MD.sub(r'<strong class="kb-marker">[\1]</strong>', body)
-    if ans.abstained:
-        return "<strong>【文档未涉及】</strong>\n\n" + body
-    missing = [u for u in ans.responsible_units if u not in ans.answer]
-    if missing:     # units the answer text does not already name
-        body += "\n\n责任单位：" + "、".join(md_text(u) for u in ans.responsible_units)
-    return body
+def snippet(text: str, limit: int = 80) -> str:
+    """The first `limit` characters of a text on one line, with … when cut."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
-def error_message(message: str) -> str:
-    return "<strong>【无法回答】</strong>" + md_text(message)
+def where(wide: str, narrow: str) -> str:
+    """Words that differ by layout: "右侧" beside the chat on a desktop, "下方" on a phone (CSS
+    shows one of the two)."""
+    return f'<span class="kb-wide">{esc(wide)}</span><span class="kb-narrow">{esc(narrow)}</span>'
 
 
-# -- evidence panel --------------------------------------------------------------
+# -- where a clause sits -------------------------------------------------------------
 
 _HEADING_NUMBER = re.compile(r"""^(?: \d+[.．、]              # 1.  1、
                                   | [（(][^）)]{1,4}[）)]     # （二） (3)
@@ -109,79 +105,161 @@ def heading_text(heading: str) -> str:
     return _HEADING_NUMBER.sub("", heading, count=1).strip() or heading
 
 
-def citations_html(citations: Sequence[Citation], abstained: bool = False,
-                   selected: int | None = None) -> str:
-    """The evidence panel: one card per cited clause; card `selected` (an index) marked.
-    Each card carries data-i, its index, for the click handler."""
-    if abstained and not citations:
-        return ('<div class="kb-evidence"><div class="kb-notice kb-info">知识库中的文档没有涉及这个问题，'
-                "因此没有可引用的条款。</div></div>")
-    if not citations:
-        return '<div class="kb-evidence kb-empty">提问后，这里列出回答所引用的条款。</div>'
-    head = ""
-    if abstained:
-        head = '<div class="kb-note">文档未直接回答这个问题；以下为最接近的条款，仅供参考。</div>'
+def clause_location(clause_id: str, section: str, doc_title: str = "") -> tuple[str, str, str]:
+    """(number, own title, parent path) naming each heading once:
+    "二（二）1", "推进落实职教高考改革", "二、重点任务 › （二）拓宽三个人才培养渠道" for the plan,
+    "第四十一条", "", "第四章 职业学校" for a law whose clause id repeats its chapter."""
+    path = [p for p in (section.split(" > ") if section else []) if p]
+    number = clause_id
+    chapter = re.match(r"^(第[^章]+章)(第.+条.*)$", clause_id or "")
+    if chapter and any(p.startswith(chapter[1]) for p in path[:-1]):
+        number = chapter[2]                          # the chapter is named in the path
+    own = heading_text(path[-1]) if path else ""     # the last heading is the clause's own
+    if own in (number, clause_id, doc_title):
+        own = ""
+    return number, own, " › ".join(path[:-1])
+
+
+def location_text(c: Mapping, doc_title: str = "") -> str:
+    number, own, parents = clause_location(c.get("clause_id", ""), c.get("section", ""), doc_title)
+    return " ".join(x for x in (number, own) if x) + (f"（{parents}）" if parents else "")
+
+
+# -- chat messages -------------------------------------------------------------
+
+def user_message(question: str) -> str:
+    return md_text(question)
+
+
+def pending_message() -> str:
+    return '<span class="kb-pending" role="status">正在检索…</span>'
+
+
+def error_message(message: str) -> str:
+    return "<strong>【无法回答】</strong>" + md_text(message)
+
+
+def _marker(n: int, cite: Mapping | None) -> str:
+    """[n] as a link to the evidence panel; hovering shows where it comes from and the quote."""
+    if cite is None:
+        return f'<strong class="kb-marker">[{n}]</strong>'
+    tip = f"《{cite.get('doc_title', '')}》{cite.get('clause_id', '')}：" \
+          f"{snippet(cite.get('highlight') or cite.get('quote', ''), 120)}"
+    return f'<a class="kb-marker" href="#kb-evidence" title="{esc(tip)}">[{n}]</a>'
+
+
+def answer_message(record: Mapping) -> str:
+    """The assistant's chat message for a record (Markdown with a little HTML, text escaped):
+    the answer with clickable [n] marks, the units, suggestions after a refusal, the actions
+    (copy, 👍/👎) and, hidden, the plain text the copy action copies."""
+    if record.get("error"):
+        return error_message(record["error"])
+    cites = {int(c["n"]): c for c in record.get("citations", [])}
+    body = _MARKER_MD.sub(lambda m: _marker(int(m[1]), cites.get(int(m[1]))), md_text(record.get("answer", "")))
+    if record.get("abstained"):
+        body = "<strong>【文档未涉及】</strong>\n\n" + body
+        tips = record.get("suggestions") or []
+        if tips:
+            links = "、".join(f'<a class="kb-suggest" href="#kb-question" title="{esc(s["question"])}">'
+                             f'{esc(s["label"])}</a>' for s in tips)
+            body += f"\n\n可以换个问法，或试试：{links}"
+    else:
+        units = record.get("responsible_units") or []
+        if [u for u in units if u not in record.get("answer", "")]:   # units the text does not name
+            body += "\n\n责任单位：" + "、".join(md_text(u) for u in units)
+    rating = record.get("rating", 0)
+    acts = ('<span class="kb-acts"><a class="kb-copy" href="#" role="button" title="复制回答和出处（纯文本）">复制</a>'
+            f'<a class="kb-rate kb-up{" kb-on" if rating == 1 else ""}" href="#" role="button" '
+            'title="这个回答有帮助">👍 有用</a>'
+            f'<a class="kb-rate kb-down{" kb-on" if rating == -1 else ""}" href="#" role="button" '
+            'title="这个回答没有帮助或有错">👎 没用</a></span>')
+    return f"{body}\n\n{acts}\n\n<pre class=\"kb-copytext\">{esc(copy_text(record))}</pre>"
+
+
+def copy_text(record: Mapping) -> str:
+    """The answer with its sources as plain text, ready to paste into a report."""
+    lines = [record.get("answer", "")]
+    if record.get("responsible_units") and not record.get("abstained"):
+        lines.append("责任单位：" + "、".join(record["responsible_units"]))
+    cites = record.get("citations", [])
+    if cites:
+        lines += ["", "出处："]
+    for c in cites:
+        number = f"（{c['doc_number']}）" if c.get("doc_number") else ""
+        lines.append(f"[{c['n']}] 《{c.get('doc_title', '')}》{number} {location_text(c, c.get('doc_title', ''))}")
+        lines.append(f"原文：{' '.join(str(c.get('quote', '')).split())}")
+    return "\n".join(lines)
+
+
+# -- evidence panel --------------------------------------------------------------
+
+def fact_rows(doc: Document | None, number: str = "", full: bool = True) -> list[tuple[str, str]]:
+    """A document's stated facts, in reading order, empty ones left out; `full` adds its kind,
+    level and the document it implements (the document viewer shows them, a citation not)."""
+    if doc is None:
+        return [("文号", number)] if number else []
+    dated = [(f"{k}日期", v) for k, v in sorted(doc.dates.items(), key=lambda kv: kv[1])]
+    rows = [("文号", doc.doc_number or number), ("发布机构", doc.issuer), ("成文日期", doc.written_date),
+            ("发布日期", doc.published_date), *dated]
+    if full:
+        rows += [("类型", doc.kind), ("层级", doc.level), ("贯彻落实", doc.implements)]
+    return [(k, v) for k, v in rows if v]
+
+
+def facts_table(rows: Sequence[tuple[str, str]]) -> str:
+    if not rows:
+        return ""
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return f'<table class="kb-facts">{body}</table>'
+
+
+def _quote_html(c: Mapping) -> str:
+    """The cited text; a page header ("索引号:… | 文号:… |") becomes a small table."""
+    quote = c.get("quote", "")
+    if c.get("clause_id") == HEADER_CLAUSE:
+        cells = header_cells(quote)
+        if cells:
+            return facts_table(list(cells.items()))
+    return f'<div class="kb-quote">{highlight_quote(quote, c.get("highlight", ""))}</div>'
+
+
+def evidence_html(record: Mapping | None, index: int | None = None, selected: int | None = 0,
+                  documents: Mapping[str, Document] | None = None) -> str:
+    """The evidence panel for one answer (record `index` of the chat): one card per citation,
+    card `selected` opened (the document's facts as a table, the quote with the answering
+    sentence marked, a button that opens the whole document there). Cards carry data-i."""
+    if record is None or index is None:
+        return ('<div class="kb-evidence kb-empty">提问后，这里列出回答所引用的条款；'
+                "点击回答中的 [1] 等标记，查看对应的原文。</div>")
+    cites = list(record.get("citations") or [])
+    head = (f'<div class="kb-ev-head" data-a="{int(index)}">第 {int(index) + 1} 问的引用'
+            f'<span>{esc(snippet(record.get("question", ""), 40))}</span></div>')
+    if not cites:
+        what = ("知识库中的文档没有涉及这个问题，因此没有可引用的条款。" if record.get("abstained")
+                else "这个回答没有引用条款。")
+        return f'<div class="kb-evidence">{head}<div class="kb-notice kb-info">{what}</div></div>'
+    note = ('<div class="kb-note">文档未直接回答这个问题；以下为最接近的条款，仅供参考。</div>'
+            if record.get("abstained") else "")
+    documents = documents or {}
     cards = []
-    for i, c in enumerate(citations):
-        number = f'<span class="kb-docno">{esc(c.doc_number)}</span>' if c.doc_number else ""
-        cls = "kb-cite kb-selected" if i == selected else "kb-cite"
-        path = c.section.split(" > ") if c.section else []
-        last = heading_text(path[-1]) if path else ""
-        title = f" {esc(last)}" if last and last != c.clause_id else ""
-        above = " > ".join(path[:-1]) if title else c.section   # the heading is in the title
+    for i, c in enumerate(cites):
+        doc_title = c.get("doc_title", "")
+        number, own, parents = clause_location(c.get("clause_id", ""), c.get("section", ""), doc_title)
+        opened = i == selected
+        loc = (f'<div class="kb-loc"><span class="kb-cid">{esc(number)}</span>'
+               + (f' <span class="kb-own">{esc(own)}</span>' if own else "")
+               + (f'<div class="kb-path">{esc(parents)}</div>' if parents else "") + "</div>")
+        if opened:
+            detail = (_quote_html(c) + facts_table(fact_rows(documents.get(c.get("doc_id")), c.get("doc_number", ""), full=False))
+                      + f'<button class="kb-open-doc" type="button" data-i="{i}">查看全文（定位到本条）</button>')
+        else:
+            detail = f'<div class="kb-gist">{esc(snippet(c.get("highlight") or c.get("quote", ""), 70))}</div>'
         cards.append(
-            f'<div class="{cls}" data-i="{i}" tabindex="0" title="点击查看上下文">'
-            f'<div class="kb-cite-head"><span class="kb-n">[{int(c.n)}]</span> '
-            f'<span class="kb-doc">{esc(c.doc_title)}</span>{number}</div>'
-            f'<div class="kb-path"><span class="kb-cid">{esc(c.clause_id)}{title}</span> '
-            f'{esc(above)}</div>'
-            f'<div class="kb-quote">{highlight_quote(c.quote, c.highlight)}</div>'
-            "</div>")
-    return f'<div class="kb-evidence">{head}{"".join(cards)}</div>'
-
-
-def section_context(clauses: Sequence[Clause], clause_id: str,
-                    radius: int = 4) -> tuple[list[str], list[Clause]]:
-    """(section path, clauses shown): the cited clause among its section's clauses.
-
-    The section is the cited clause's parent heading path (a top-level clause keeps its
-    own heading); at most `radius` clauses either side of the cited one, document order."""
-    hits = [i for i, c in enumerate(clauses) if c.clause_id == clause_id]
-    if not hits:
-        return [], []
-    cited = clauses[hits[0]]
-    parent = list(cited.path[:-1]) or list(cited.path[:1])
-    if not parent:      # a clause outside any heading (preamble): shown on its own
-        return [], [clauses[i] for i in hits]
-    same = [i for i, c in enumerate(clauses)
-            if list(c.path[:len(parent)]) == parent or i in hits]
-    first, last = same.index(hits[0]), same.index(hits[-1])
-    lo, hi = max(0, first - radius), min(len(same), last + radius + 1)
-    return parent, [clauses[i] for i in same[lo:hi]]
-
-
-def context_html(clauses: Sequence[Clause], citation: Citation | None,
-                 doc_title: str = "", radius: int = 4) -> str:
-    """The cited clause shown among its section's clauses, the cited one emphasised."""
-    if citation is None:
-        return '<div class="kb-context kb-empty">选择一条引文，查看它在原文中的上下文。</div>'
-    parent, shown = section_context(clauses, citation.clause_id, radius)
-    title = doc_title or citation.doc_title
-    if not shown:
-        return (f'<div class="kb-context kb-empty">未找到条款 {esc(citation.clause_id)}'
-                f"（{esc(title)}）的原文。</div>")
-    section = " > ".join(parent) if parent else citation.section
-    rows = []
-    for c in shown:
-        cited = c.clause_id == citation.clause_id
-        body = highlight_quote(c.text, citation.highlight) if cited else esc(c.text)
-        cls = "kb-ctx-clause kb-cited" if cited else "kb-ctx-clause"
-        tag = f'<span class="kb-n">[{int(citation.n)}]</span> ' if cited else ""
-        name = f' <span class="kb-ctx-title">{esc(c.title)}</span>' if c.title else ""
-        rows.append(f'<div class="{cls}"><div class="kb-ctx-id">{tag}<span class="kb-cid">'
-                    f'{esc(c.clause_id)}</span>{name}</div><div class="kb-ctx-text">{body}</div></div>')
-    return (f'<div class="kb-context"><div class="kb-ctx-head">[{int(citation.n)}] 的上下文：{esc(title)}'
-            f'<span class="kb-path"> · {esc(section)}</span></div>{"".join(rows)}</div>')
+            f'<div class="kb-cite{" kb-selected" if opened else ""}" data-i="{i}" tabindex="0" role="button" '
+            f'aria-expanded="{"true" if opened else "false"}" title="{"" if opened else "点击展开原文"}">'
+            f'<div class="kb-cite-head"><span class="kb-n">[{int(c.get("n", i + 1))}]</span> '
+            f'<span class="kb-doc">{esc(doc_title)}</span></div>{loc}{detail}</div>')
+    return f'<div class="kb-evidence">{head}{note}{"".join(cards)}</div>'
 
 
 # -- small messages ------------------------------------------------------------
@@ -192,10 +270,10 @@ def notice_html(message: str, kind: str = "info") -> str:
     return f'<div class="kb-notice kb-{kind}">{esc(message)}</div>'
 
 
-def units_html(clause: Clause | None, doc_title: str = "") -> str:
-    """One task: its units as chips (牵头单位 marked), then its full text."""
+def units_html(clause: Clause | None, doc_title: str = "", deadline: str = "") -> str:
+    """One task: its units as chips (牵头单位 marked), its deadline, then its full text."""
     if clause is None:
-        return '<div class="kb-empty">选择一项任务，查看它的全部责任单位和条款原文。</div>'
+        return '<div class="kb-empty">选择一项任务，查看它的全部责任单位、期限和条款原文。</div>'
     head = (f'<div class="kb-units-head"><span class="kb-cid">{esc(clause.clause_id)}</span> '
             f'{esc(clause.title)}')
     if clause.units:
@@ -206,29 +284,22 @@ def units_html(clause: Clause | None, doc_title: str = "") -> str:
     else:
         head += "</div>"
         chips = '<div class="kb-empty">文档未写明责任单位。</div>'
-    source = f'<div class="kb-path">{esc(doc_title)} · {esc(clause.section)}</div>' if doc_title \
-        else f'<div class="kb-path">{esc(clause.section)}</div>'
-    return (f'<div class="kb-units">{head}{chips}{source}'
+    due = f'<div class="kb-due"><b>期限</b> {esc(deadline)}</div>' if deadline else ""
+    source = " · ".join(esc(x) for x in (doc_title, clause.section) if x)
+    return (f'<div class="kb-units">{head}{chips}{due}<div class="kb-path">{source}</div>'
             f'<div class="kb-quote">{esc(clause.text)}</div></div>')
-
-
-def snippet(text: str, limit: int = 80) -> str:
-    """The first `limit` characters of a text on one line, with … when cut."""
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
 # -- document viewer -----------------------------------------------------------------------
 
-def document_html(doc: Document | None, clauses: Sequence[Clause]) -> str:
-    """One document as the knowledge base holds it: its facts, then every clause under
-    its headings (a heading is shown once, where it starts)."""
+def document_html(doc: Document | None, clauses: Sequence[Clause], focus: str | None = None,
+                  highlight: str = "") -> str:
+    """One document as the knowledge base holds it: its facts as a table, then every clause
+    under its headings (a heading is shown once, where it starts). Clause `focus` is marked
+    (and its sentence `highlight`); the page scrolls it into view."""
     if doc is None:
         return '<div class="kb-empty">选择一份文档（点击上表中的一行），查看它被解析成的条款。</div>'
-    facts = [("文号", doc.doc_number), ("发布机构", doc.issuer), ("成文日期", doc.written_date),
-             ("发布日期", doc.published_date), ("类型", doc.kind), ("层级", doc.level),
-             ("贯彻落实", doc.implements), ("来源文件", doc.source.rsplit("/", 1)[-1])]
-    meta = "".join(f"<span><b>{esc(k)}</b> {esc(v)}</span>" for k, v in facts if v)
+    facts = fact_rows(doc) + ([("来源文件", doc.source.rsplit("/", 1)[-1])] if doc.source else [])
     rows, shown = [], []
     for c in clauses:
         for depth, heading in enumerate(c.path):
@@ -236,11 +307,15 @@ def document_html(doc: Document | None, clauses: Sequence[Clause]) -> str:
                 continue
             shown = list(c.path[:depth + 1])
             in_text = depth == len(c.path) - 1 and c.text.lstrip().startswith(heading[:8])
-            if not in_text:     # a clause whose text opens with its heading shows it once
+            if not in_text and heading != doc.title:   # shown once: by the clause text, the title
                 rows.append(f'<div class="kb-doc-h kb-doc-h{min(depth, 3)}">{esc(heading)}</div>')
-        cont = "（续）" if c.part > 1 else ""
-        rows.append(f'<div class="kb-doc-clause"><span class="kb-cid">{esc(c.clause_id)}{cont}</span>'
-                    f'<div class="kb-ctx-text">{esc(c.text)}</div></div>')
-    return (f'<div class="kb-docview"><div class="kb-ctx-head">{esc(doc.title)}'
+        number = clause_location(c.clause_id, c.section, doc.title)[0]
+        chip = "" if c.text.lstrip().startswith(number) and c.part <= 1 else \
+            f'<span class="kb-cid">{esc(c.clause_id)}{"（续）" if c.part > 1 else ""}</span>'
+        focused = focus is not None and c.clause_id == focus
+        text = highlight_quote(c.text, highlight) if focused else esc(c.text)
+        rows.append(f'<div class="kb-doc-clause{" kb-focus" if focused else ""}">{chip}'
+                    f'<div class="kb-ctx-text">{text}</div></div>')
+    return (f'<div class="kb-docview"><div class="kb-doc-title">{esc(doc.title)}'
             f'<span class="kb-count">共 {len({c.clause_id for c in clauses})} 个条款</span></div>'
-            f'<div class="kb-doc-meta">{meta}</div>{"".join(rows)}</div>')
+            f'{facts_table(facts)}{"".join(rows)}</div>')

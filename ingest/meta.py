@@ -12,6 +12,12 @@ _DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
 _CELL = re.compile(r"([\u4e00-\u9fa5][\u4e00-\u9fa5 ]{0,6}?)\s*[:：]\s*([^|\n]*)")
 _CITED = re.compile(r"《([^《》]{2,80})》\s*[（(]?\s*(" + _DOC_NUMBER + r")?")
 _EVENT = re.compile(_DATE + r"[^\n]*?(通过|修订|修正|公布|批准|施行|发布)")
+# The body that passed or amended a law: 第十三届全国人民代表大会常务委员会, 北京市第十届人民代表大会常务委员会.
+_LEGISLATURE = re.compile(r"(?<![\u4e00-\u9fa5])(?P<place>[\u4e00-\u9fa5]{2,8}?[省市])?(?:第[一二三四五六七八九十]+届)?"
+                          r"(?P<nation>全国)?人民代表大会(?P<standing>常务委员会)?")
+_DECREE = re.compile(r"(?:中华人民共和国)?(?P<body>国务院|主席)令\s*第\s*(?P<n>\d+)\s*号")
+# A notice names its sender before 关于: 楚雄州教育体育局关于开展……的通知.
+_SENDER = re.compile(r"^(.{2,30}?(?:局|厅|委员会|委|政府|办公室|办公厅|院|部|中心|管委会))关于")
 _LEVEL_BY_PREFIX = [("中华人民共和国", "国家"), ("国务院", "国家"), ("教育部", "国家")]
 
 
@@ -80,6 +86,24 @@ def _level(title: str, issuer: str) -> str:
     return ""
 
 
+def _enacting_body(line: str) -> str:
+    """全国人民代表大会常务委员会 / 北京市人民代表大会常务委员会 / 国务院, from a 通过/修订 line."""
+    m = _LEGISLATURE.search(re.sub(_DATE, " ", line))
+    if m:
+        return f"{m['place'] or ('全国' if m['nation'] else '')}人民代表大会{m['standing'] or ''}"
+    decree = _DECREE.search(line)
+    return "国务院" if decree and decree["body"] == "国务院" else ""
+
+
+def _number_line(lines: list[str], first: int = 15) -> str:
+    """A notice's 文号 on a line of its own under the title: 楚教体通〔2025〕99号."""
+    for line in lines[:first]:
+        m = re.fullmatch(_DOC_NUMBER, to_halfwidth(line.strip()))
+        if m:
+            return re.sub(r"\s+", "", m.group())
+    return ""
+
+
 def extract_facts(raw: str, lines: list[str], fallback_title: str) -> Facts:
     """`raw`: text as read (header table included); `lines`: cleaned lines."""
     cells = header_cells(raw)
@@ -96,12 +120,23 @@ def extract_facts(raw: str, lines: list[str], fallback_title: str) -> Facts:
         facts.notice_title, title = title, notice[2].strip("《》")
         facts.issuer = facts.issuer or notice[1]
     facts.title = title or fallback_title
-    for m in _EVENT.finditer(to_halfwidth(body[:2000])):
+    latest = ("", "")     # (date, line) of the latest adoption or amendment: who made this version
+    head = to_halfwidth(body[:2000])
+    for m in _EVENT.finditer(head):
         date = f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
         if m[4] == "通过":          # first adoption; later amendments keep the latest date
             facts.dates.setdefault("通过", date)
         else:
             facts.dates[m[4]] = max(date, facts.dates.get(m[4], ""))
+        line = head[m.start():head.find("\n", m.start()) % (len(head) + 1)]
+        if m[4] not in ("批准", "施行") and "批准" not in line and date >= latest[0]:
+            latest = (date, line)     # an approval line names the approving body, not the author
+    facts.issuer = facts.issuer or _enacting_body(latest[1])
+    decree = _DECREE.search(latest[1])
+    facts.doc_number = facts.doc_number or (f"{decree['body']}令第{decree['n']}号" if decree else "")
+    facts.doc_number = facts.doc_number or _number_line(lines)
+    sender = _SENDER.match(facts.notice_title or facts.title)
+    facts.issuer = facts.issuer or (sender[1] if sender else "")
     effective = re.search(r"自\s*" + _DATE + r"\s*起施行", to_halfwidth(body))
     if effective:
         facts.dates["施行"] = f"{int(effective[1]):04d}-{int(effective[2]):02d}-{int(effective[3]):02d}"

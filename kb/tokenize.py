@@ -136,9 +136,13 @@ def _segments(text: str) -> list[str]:
     return _jieba().lcut_for_search(_QUOTES.sub("", fold(text)))
 
 
+# which-phrases: 哪一周 asks for a week, it does not mention 一周 (as 一周岁 does)
+_WHICH = re.compile(r"哪一?[个种条位天年月周日次项类家所名批届级]")
+
+
 def tokens(text: str) -> list[str]:
-    """Folded search tokens (jieba search mode), stopwords and punctuation removed."""
-    return [t for t in _segments(text)
+    """Folded search tokens (jieba search mode), stopwords, punctuation and question words removed."""
+    return [t for t in _segments(_WHICH.sub(" ", text))
             if t.strip() and t not in STOPWORDS and not _PUNCT.match(t) and not _QUESTION_WORD.match(t)]
 
 

@@ -223,6 +223,12 @@ def find_entities(text: str) -> list[str]:
     return [n for n in scan(text) if g.entries[n].kind != "群体"]
 
 
+def spellings(name: str) -> list[str]:
+    """Every full spelling of a unit or school (its canonical name and aliases, folded)."""
+    canonical_name = canonical(name)
+    return [alias for alias, c in gazetteer().full.items() if c == canonical_name] if canonical_name else []
+
+
 def county_of(text: str) -> str | None:
     """The county government of a county named anywhere in `text`, even inside a body's name the
     gazetteer does not hold: "禄丰市教体局" -> 禄丰市人民政府; None when it names no county."""

@@ -126,3 +126,43 @@ def test_law_without_chapters_uses_article_ids():
 def test_facts_from_header_lines_only_when_present():
     facts = extract_facts("标题\n正文。", ["标题", "正文。"], "fallback")
     assert facts.doc_number == "" and facts.written_date == ""
+
+
+# An uploaded notice: its 文号 on a line of its own under the title, its sender before 关于.
+NOTICE_WITH_NUMBER = """楚雄州教育体育局关于开展2025年职业教育活动周的通知
+楚教体通〔2025〕99号
+各县市教育体育局，州属各职业院校：
+为展示职业教育改革发展成果，现将有关事项通知如下。
+一、活动时间
+2025年5月。
+二、工作要求
+各县市要认真组织，按时报送总结（见楚政办通〔2024〕30号）。
+楚雄州教育体育局
+2025年4月10日
+"""
+
+
+def test_an_uploaded_notice_gives_its_number_sender_and_date():
+    doc, _ = parse_document(NOTICE_WITH_NUMBER.encode(), "活动周通知.txt")
+    assert doc.doc_number == "楚教体通〔2025〕99号"
+    assert doc.issuer == "楚雄州教育体育局"
+    assert doc.written_date == "2025-04-10"
+    assert doc.kind == "通知"
+    # a number cited inside a sentence is not the notice's own
+    cited, _ = parse_document(NOTICE_WITH_NUMBER.replace("楚教体通〔2025〕99号\n", "").encode(), "b.txt")
+    assert cited.doc_number == ""
+
+
+@pytest.mark.parametrize("name, issuer, number", [
+    ("职业教育法(2022-04-20).md", "全国人民代表大会常务委员会", ""),
+    ("义务教育法(2018-12-29).md", "全国人民代表大会常务委员会", ""),
+    ("北京市实施《职业教育法》办法.md", "北京市人民代表大会常务委员会", ""),
+    ("民办教育促进法实施条例(2021-04-07).md", "国务院", "国务院令第741号"),
+    # approved by the province, made by the city: the approval line does not name the author
+    ("宁波市职业教育校企合作促进条例(2020-10-10).md", "宁波市人民代表大会常务委员会", ""),
+    ("青岛市职业教育条例(2015-09-24).md", "青岛市人民代表大会常务委员会", ""),
+])
+def test_a_law_names_the_body_that_made_it(name, issuer, number):
+    path = RELATED / name
+    doc, _ = parse_document(path.read_bytes(), path.name)
+    assert (doc.issuer, doc.doc_number) == (issuer, number)

@@ -41,7 +41,11 @@ def foreign(ctx: AnswerContext, question: str) -> bool:
     attribute = (tokens(asked[1]) or [""])[-1] if asked else ""
     if attribute and not any(attribute in noun for noun in nouns(question)):
         attribute = ""          # 到底指的是啥 asks of no thing; 招生电话是多少 asks of 电话
-    return (any(never_used(ctx, fold(p)) for p in places(question))
+    # places outside the names of units (方案里州科技局 is no place 里州)
+    unnamed = fold(question)
+    for a, b, _ in reversed(units_db.matches(unnamed)):
+        unnamed = unnamed[:a] + "，" + unnamed[b:]
+    return (any(never_used(ctx, fold(p)) for p in places(unnamed))
             or any(never_used(ctx, n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
             # the thing asked for is a word the documents never use (招生电话是多少, 地址在哪里)
             or (len(attribute) > 1 and never_used(ctx, attribute) and not synonyms(attribute)))

@@ -17,7 +17,7 @@ from kb.answer import cues
 from kb.retrieve import finest, kind_documents, named_documents, topic_of, unknown_documents
 from kb.schema import InputError
 from kb.textnorm import fold, t2s, to_halfwidth
-from kb.tokenize import STOPWORDS, content_words, dictionary_words, general_frequency, tokens
+from kb.tokenize import STOPWORDS, content_words, dictionary_words, general_frequency, places, tokens
 from kb.typos import Correction, corrector
 
 _MAX_HISTORY = 3         # earlier questions a follow-up may reach back through
@@ -79,8 +79,12 @@ _GREETING = re.compile(r"^(?:你好|您好|老师好|领导好|hi|hello)[，,！
 _INTRODUCTION = re.compile(r"^(?:我|我们|本人)(?:是|在)(?P<who>[^，,。！!？?]{1,30}?)(?:的|工作的?|上班的?|这边)?[，,。！!]\s*")
 _POLITENESS = re.compile(r"(?:请问|想问问|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
                          r"请教一下|打扰(?:一下|了)?|谢谢(?:您|你|了)?|多谢|感谢|辛苦了|劳驾)[，,。！!\s]*")
+# a role a speaker introduces themselves by, and a question that is about the speaker
+_ROLE = re.compile(r"(老师|教师|家长|学生|校长|员工|职工|工作人员|干部|负责人|班主任|辅导员|工人|职员|科员)$")
+_ABOUT_SPEAKER = re.compile(r"我|咱")
 # 我们单位 / 我们县里 / 我校: the speaker
-_SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里，,？?])|我(?:县|市|校|局|单位)")
+_SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里，,？?])"
+                   r"|我(?:县|市|校|局|单位)|本(?:县|市|单位|局|校)|(?<![州省])(?:县里|市里)")
 
 
 def _unwrap(text: str) -> tuple[str, str]:
@@ -89,8 +93,14 @@ def _unwrap(text: str) -> tuple[str, str]:
     speaker = ""
     m = _INTRODUCTION.match(text)
     if m and (speaker := _speaker_unit(m["who"])):
-        text = text[m.end():]       # 我是禄丰市教体局的，… (我是乙肝病毒携带者 stays: it is the topic)
-    text = _POLITENESS.sub("", text).strip(" ，,。")
+        text = text[m.end():]       # 我是禄丰市教体局的，…
+    elif m and _ROLE.search(m["who"]) and not _ABOUT_SPEAKER.search(text[m.end():]):
+        # 我是职业学校的老师，想咨询一下：职业教育活动周是哪一周？ — but where the speaker is
+        # stays (我是河南一所乡镇中学的老师，… asks about 河南)
+        where = "".join(places(m["who"]))
+        text = (f"{where}，" if where else "") + text[m.end():]
+    # (我是老师，对学校给我的处分不服… and 我是乙肝病毒携带者… stay: they are what is asked about)
+    text = _POLITENESS.sub("", text).strip(" ，,。：:")
     if speaker:
         text = _SELF.sub(speaker, text)
     return text or "？", speaker
@@ -131,7 +141,7 @@ def _asks(qn: str) -> frozenset[str]:
     found = set()
     if cues.WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn)):      # 州财政局作为责任单位承担哪些工作
         found.add("who")
-    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)?[？?。]?$|有(啥|什么)关系|和我们有关", qn):
+    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)[？?。]?$|有(啥|什么)关系|和我们有关", qn):
         found.add("tasks")
     if cues.MENTION.search(qn):
         found.add("mention")
@@ -239,11 +249,19 @@ def _previous(history: list[str], snap) -> Question | None:
     previous = None
     for asked in history[-_MAX_HISTORY:]:
         try:
-            parsed = _parse_one(asked, _split_parts(asked)[-1][0], previous, snap)
+            parsed = _parse_last(asked, previous, snap)
         except InputError:
             continue
         previous = parsed
     return previous
+
+
+def _parse_last(message: str, earlier: Question | None, snap) -> Question:
+    """The last question of a message, completed from the parts before it (优质学校建设的责任单位里
+    有州审计局吗？请列出全部责任单位 -> the units of 优质学校建设)."""
+    for piece, _ in _split_parts(message):
+        earlier = _parse_one(message, piece, earlier, snap)
+    return earlier
 
 
 def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Question:
@@ -260,11 +278,12 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
     entities = tuple(unit_db.find_entities(qn))
     asks = _asks(qn)
     figure_words, counted = _figure_words(qn)
-    if speaker and not units and not entities and "tasks" in asks:
+    if (speaker and not units and not entities and "tasks" in asks and not named_documents(qn, snap)
+            and not _topic_words(qn, snap)):
         units = (speaker,) if unit_db.entry(speaker) and unit_db.entry(speaker).unit else ()
         entities = () if units else (speaker,)
     own = Question(
-        text=message, normalized=qn, context=_full_names(qn), speaker=speaker, units=units, entities=entities,
+        text=message, normalized=qn, context=_full_names(qn, snap), speaker=speaker, units=units, entities=entities,
         documents=(named_documents(qn, snap) or kind_documents(qn, snap)) if snap is not None else (),
         unknown_documents=tuple(unknown_documents(qn, snap)) if snap is not None else (),
         asks=asks, meta_fields=tuple(f for f, cue in cues.META.items() if cue.search(qn)),
@@ -330,14 +349,27 @@ def _figure_words(qn: str) -> tuple[tuple[str, ...], str]:
     return tuple(before + after), (after or before or [""])[-1]
 
 
-def _full_names(qn: str) -> str:
-    """The question with the units' abbreviations written out as the documents write them
-    (州教体局 -> 州教育体育局), so that search and support see the documents' words."""
+def _full_names(qn: str, snap) -> str:
+    """The question with the names of units and schools written as the documents write them
+    (州教体局 -> 州教育体育局, 武定县职中 -> 武定县职业高级中学), so that search and support see
+    the documents' words."""
     text = fold(qn)
     for a, b, name in reversed(unit_db.matches(text, query=False)):
-        if len(name) > b - a:       # only ever longer: 武定县职业高级中学 stays as the documents write it
-            text = text[:a] + name + text[b:]
+        written = _as_written(name, snap)
+        if written and written != text[a:b]:
+            text = text[:a] + written + text[b:]
     return text
+
+
+def _as_written(name: str, snap) -> str:
+    """The longest spelling of a unit or school that the documents use; its canonical name when
+    the documents name it by none (and that is the longer); "" to keep the question's."""
+    spellings = sorted(unit_db.spellings(name), key=len, reverse=True)
+    if snap is not None:
+        used = next((s for s in spellings if s in snap.corpus_text), "")
+        if used:
+            return used
+    return name
 
 
 def _slogan(qn: str) -> str:
@@ -359,7 +391,9 @@ def _leaning(q: Question, qn: str) -> str:
     # a comparison or a figure needs a topic besides the document it is asked of
     # (新旧国防教育法有什么不同？): units and document facts do not
     complete = q.units or q.entities or q.meta_fields or not (q.asks & {"compare", "number", "time"} or q.attribute)
-    if not q.topic_words and not (names and asks and complete):
+    if not q.topic_words:
+        if names and asks and not q.wants("compare"):
+            return "no" if complete else "maybe"      # 方案计划用几年时间完成？ reads alone first
         return "always"
     return "no" if names and asks else "maybe"
 
@@ -371,7 +405,7 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
     asks_own = bool(q.asks - {"list"} or q.attribute or q.meta_fields)
     if names_own and not q.topic_words and not asks_own:
         # 那州审计局呢？ -> 州审计局负责哪些任务？: the earlier question with the new name in it
-        context = _swap_names(earlier.normalized, earlier.units + earlier.entities, (q.units + q.entities)[0])
+        context = _swap_names(earlier.context, earlier.units + earlier.entities, (q.units + q.entities)[0])
         return replace(earlier, text=q.text, normalized=context, context=context, units=q.units,
                        entities=q.entities, asked_names=q.units + q.entities, speaker=q.speaker,
                        inherited=True, parts=())
