@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kb.answer import policy
 from kb.answer.context import AnswerContext
+from kb.answer.handlers.definitions import Definitions
 from kb.answer.handlers.document_facts import DocumentFacts
 from kb.answer.handlers.free_text import FreeText
 from kb.answer.handlers.headings import HeadingList, TermMentions
@@ -18,7 +19,7 @@ from kb.schema import Answer
 
 # The structured handlers, in the order they are tried. Each answers from facts extracted at
 # ingest (document facts, headings, 责任单位, mentions) or declines with None.
-HANDLERS = (DocumentFacts(), Slogans(), UnitTasks(), SchoolList(), EntityMentions(), Who(), Versions(),
+HANDLERS = (DocumentFacts(), Slogans(), Definitions(), UnitTasks(), SchoolList(), EntityMentions(), Who(), Versions(),
             HeadingList(), TermMentions())
 FREE_TEXT = FreeText()
 
