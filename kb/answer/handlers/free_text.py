@@ -48,6 +48,7 @@ class SentenceWeights:
 
 
 WEIGHTS = SentenceWeights()
+_ANNOUNCES_LIST = re.compile(r"(下列|以下|如下)[^，,。；;]{0,12}[:：]")
 _PENALTY = re.compile(r"罚款|处分|吊销|没收|责令|追究.{0,8}责任|刑事责任|警告|提起诉讼|申请仲裁|赔偿|投诉|举报")
 
 
@@ -90,6 +91,8 @@ class FreeText:
             if enum and ctx.names_clause(q_tokens, best_clause):
                 n = ctx.cite(best_clause, hits[0].score)
                 return ctx.result(q.text, f"{best_clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
+        if wants_list and not (wants_number or wants_time):
+            hits = _enumerating_first(ctx, q_tokens, hits)
         scored = []
         q_bare = bare(context)
         named_bodies = list(q.asked_names)
@@ -181,13 +184,13 @@ class FreeText:
             when = deadline_of_text(scope, base_year(ctx.snap.documents[hit.clause.doc_id]))
             text = text.rstrip("。") + f"（时间：{when.label if when.stated else scope.strip('，,；;。')}）。"
         n = ctx.cite(hit.clause, hit.score, sentence.strip())
-        answer = f"{_source(ctx, hit.clause)}{text}[{n}]"
+        answer = f"{ctx.source(hit.clause)}{text}[{n}]"
         kind = "number" if (wants_number or wants_time) else ("list" if wants_list else "general")
         # A second clause, when it answers nearly as well, completes the picture.
         for score2, _, sentence2, hit2 in scored[1:]:
             if hit2.clause.uid != hit.clause.uid and score2 >= w.second_clause * score and kind == "general":
                 n2 = ctx.cite(hit2.clause, hit2.score, sentence2.strip())
-                answer += f"{_source(ctx, hit2.clause)}{display_sentence(sentence2)}[{n2}]"
+                answer += f"{ctx.source(hit2.clause)}{display_sentence(sentence2)}[{n2}]"
                 break
         old = ctx.superseded()
         doc = ctx.snap.documents[hit.clause.doc_id]
@@ -197,6 +200,16 @@ class FreeText:
         elif hit.clause.doc_id in old.values():
             answer += f"（依据现行版本：{version_date(doc)[:4]}年版《{doc.title}》）"
         return ctx.result(q.text, answer, kind)
+
+
+def _enumerating_first(ctx: AnswerContext, q_tokens: list[str], hits: list[ScoredClause]) -> list[ScoredClause]:
+    """A list question is answered by the article that enumerates what it asks (教师享有下列权利：
+    （一）…), found among the best three, before one that mentions the words in passing."""
+    for hit in hits[:3]:
+        announcing = next((s for s in sentences(hit.clause.text) if _ANNOUNCES_LIST.search(s)), "")
+        if announcing and ctx.overlap(q_tokens, announcing) >= thresholds().names_heading:
+            return [hit] + [h for h in hits if h is not hit]
+    return hits
 
 
 def _rule_or_penalty(ctx: AnswerContext, qn: str, hits: list[ScoredClause]) -> list[ScoredClause]:
@@ -222,12 +235,6 @@ def _rule_or_penalty(ctx: AnswerContext, qn: str, hits: list[ScoredClause]) -> l
         if rules:
             return [rules[0]] + [h for h in hits if h is not rules[0]]
     return hits
-
-
-def _source(ctx: AnswerContext, clause: Clause) -> str:
-    """Whose rule a law article is, said in the answer itself: 《中华人民共和国劳动法》第三十六条规定："""
-    article = re.search(r"第[零〇一二两三四五六七八九十百千\d]+条$", clause.clause_id)
-    return f"《{ctx.snap.documents[clause.doc_id].title}》{article[0]}规定：" if article else ""
 
 
 def _in_penalty_chapter(clause: Clause) -> bool:
