@@ -143,3 +143,17 @@ def test_without_an_endpoint_there_is_no_toggle(browser, plan_kb, monkeypatch): 
         ctx.close()
     finally:
         running.close()
+
+
+def test_api_clients_get_the_extractive_answer_unless_they_ask(llm_url, llm_server, plan_kb, monkeypatch):
+    from gradio_client import Client
+    monkeypatch.setenv("KB_LLM_MODEL", "faithful")
+    client = Client(llm_url, verbose=False)
+
+    def last_answer(*args) -> str:
+        return "".join(part["text"] for part in client.predict(*args, api_name="/ask")[1][-1]["content"])
+    asked = len(llm_server.requests)
+    plain = last_answer(QUESTION, [])          # as eval/load.py and the warm-up call it
+    assert "10万人次" in plain and "kb-llm-note" not in plain and len(llm_server.requests) == asked
+    polished = last_answer(QUESTION, [], True)
+    assert "其中面向在校学生完成3万人次" in polished and "由大模型根据所引条款改写" in polished
