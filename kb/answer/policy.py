@@ -28,9 +28,15 @@ class Thresholds:
     near_dense: float = 0.78     # …and one this similar is about the documents, though it words it its own way,
     near_coverage: float = 0.15  # so it needs less of its wording in the clause (新员工试用期老板最长能定多久)
     everyday_word: int = 5000    # jieba frequency from which a word is everyday language, not a particular thing
+    names_heading: float = 0.8   # share of its words a heading must hold to be the one a question names
 
 
+# The thresholds in force; eval/calibrate.py swaps in others to re-run the calibration sweep.
 THRESHOLDS = Thresholds()
+
+
+def thresholds() -> Thresholds:
+    return THRESHOLDS
 
 
 def foreign(ctx: AnswerContext, question: str) -> bool:
@@ -85,10 +91,11 @@ def never_used(ctx: AnswerContext, word: str) -> bool:
     return word not in ctx.snap.doc_freq and word not in ctx.snap.corpus_text
 
 
-def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause], t: Thresholds = THRESHOLDS) -> bool:
+def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause]) -> bool:
     """No support: too little of the question in the best clause (more required when the
     question uses words the documents never do, unless its meaning is close to a clause's),
     or a best clause far from the question."""
+    t = thresholds()
     best = hits[0]
     things = nouns(question)
     # a word the documents never use tells nothing unless it names a particular thing: 总共, 打算

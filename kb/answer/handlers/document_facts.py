@@ -6,6 +6,7 @@ import re
 
 from kb.answer import cues
 from kb.answer.context import AnswerContext
+from kb.answer.policy import thresholds
 from kb.answer.question import Question
 from kb.answer.text import cn_date, sentence_with
 from kb.retrieve import doc_place
@@ -55,7 +56,7 @@ def _about_document(ctx: AnswerContext, qn: str, cue: re.Pattern) -> bool:
         return True
     # what is left may only describe the document itself ("职业教育方案")
     titles = snap.memo("folded_titles", lambda: [fold(f"{d.title} {d.notice_title}") for d in snap.documents.values()])
-    return any(ctx.overlap(left, title) >= 0.8 for title in titles if any(t in title for t in left))
+    return any(ctx.overlap(left, title) >= thresholds().names_heading for title in titles if any(t in title for t in left))
 
 
 def _document_fact(ctx: AnswerContext, question: Question, field: str, doc: Document) -> Answer | None:

@@ -6,6 +6,7 @@ import re
 
 from kb.answer import cues
 from kb.answer.context import AnswerContext
+from kb.answer.policy import thresholds
 from kb.answer.question import Question
 from kb.answer.text import bigram_index, sentence_with, strip_number
 from kb.retrieve import finest
@@ -38,7 +39,7 @@ class HeadingList:
             cover = ctx.overlap(topic, parent)
             if cover > best_cover:
                 best, best_cover = (doc_id, parent, children), cover
-        if best is None or best_cover < 0.8:
+        if best is None or best_cover < thresholds().names_heading:
             return None
         _, parent, children = best
         if len(children) > _MAX_ITEMS or not all(strip_number(label) for label, _ in children):
