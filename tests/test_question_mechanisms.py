@@ -125,3 +125,26 @@ def test_when_a_revised_law_takes_effect(multi_kb, question):
 ])
 def test_when_the_plan_was_published(multi_kb, question):
     assert "2024年6月14日" in multi_kb.ask(question).answer
+
+
+@pytest.mark.parametrize("question,clause_id", [
+    ("每天最多工作几个小时？", "第四章第三十六条"),
+    ("劳动法规定一天工作时间最长多少小时？", "第四章第三十六条"),
+    ("我在一家厂里上班，老板让每天干10个小时，请问劳动法规定每天最多工作几个小时？", "第四章第三十六条"),
+    ("加班一天最多几个小时？", "第四章第四十一条"),
+    ("一个月最多加班多少小时？", "第四章第四十一条"),
+])
+def test_a_figure_narrowed_by_a_word_the_question_does_not_use_is_not_the_one_asked(multi_kb, question, clause_id):
+    # 延长工作时间每日不得超过三小时 is overtime, not the working day asked about
+    assert cited(multi_kb.ask(question))[0] == ("劳动法(2018-12-29)", clause_id)
+
+
+@pytest.mark.parametrize("question,clause_id", [
+    ("教师法规定教师有哪些权利？", "第二章第七条"),
+    ("教师法里老师享有哪些权利", "第二章第七条"),
+    ("教师法规定教师要履行哪些义务？", "第二章第八条"),
+])
+def test_a_list_question_is_answered_by_the_article_that_enumerates_it(multi_kb, question, clause_id):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0] == ("教师法(2009-08-27)", clause_id)
+    assert "（一）" in ans.answer and "（六）" in ans.answer

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from kb import units as unit_db
 from kb.answer import cues
+from kb.answer.text import NOT_COUNTED
 from kb.retrieve import finest, kind_documents, named_documents, topic_of, unknown_documents, version_date
 from kb.schema import InputError
 from kb.textnorm import fold, t2s, to_halfwidth
@@ -359,10 +360,6 @@ def _asked_names(qn: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for piece in asking for n in unit_db.find_units(piece) + unit_db.find_entities(piece)))
 
 
-# not what a figure is of: a frequency, a time, a comparison (每年完成多少人次: 人次 of 完成 training)
-_NOT_COUNTED = re.compile(r"每|今年|明年|全年|当年|以后|目前|现在|不少于|不低于|不超过|不得|至少|最多|最少|最高|最低|"
-                          r"超过|低于|少于|高于|达到|[一二三四五六七八九十两\d]+[年月天日周]$")
-
 
 _FIGURE = re.compile(r"([^，,。；;？?！!]*?)(?:多少|(?<!哪)几)(?:小时|学时|课时|人次|星期|[个项所家名位条种次万千人元年月天日周岁倍])*"
                      r"([^，,。；;？?！!]*)")
@@ -374,7 +371,7 @@ def _figure_words(qn: str) -> tuple[tuple[str, ...], str]:
     m = _FIGURE.search(qn)
     if not m:
         return (), ""
-    before, after = ([w for w in content_words(part) if w not in _GENERIC_WORDS and not _NOT_COUNTED.match(w)]
+    before, after = ([w for w in content_words(part) if w not in _GENERIC_WORDS and not NOT_COUNTED.match(w)]
                      for part in (m[1], m[2]))
     return tuple(before + after), (after or before or [""])[-1]
 
