@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
@@ -23,7 +24,8 @@ from kb import units as unit_db
 from kb.api import IngestReport, KnowledgeBase
 from kb.config import Settings
 from kb.feedback import DOWN, FeedbackStore
-from kb.schema import Answer, InputError
+from kb.llm import LLMConfig
+from kb.schema import InputError
 from kb.suggest import suggestions
 
 log = logging.getLogger(__name__)
@@ -188,6 +190,7 @@ def build_app(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = No
     exports = T.Exports()
     feedback = FeedbackStore(settings.data_dir)
     admin_open = not settings.admin_password and is_loopback(settings.host)
+    llm_on = LLMConfig.from_env().enabled     # the 问答 tab offers the LLM toggle
 
     def guarded(fn, fallback):
         """Run a handler; an unexpected error is logged and becomes `fallback(message)`.
@@ -213,23 +216,31 @@ def build_app(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = No
         return R.evidence_html(records[index], index, card, documents())
 
     # ---------------------------------------------------------------- 问答
-    def answer_record(question: str, records: list[dict]) -> dict:
-        """One chat turn: the answer object as a dict, the snapshot that gave it and, after a
-        refusal, what to try instead; or the reason the question was refused."""
+    def answer_records(question: str, records: list[dict], polish: bool) -> Iterator[str | dict]:
+        """One chat turn: with `polish`, the LLM's verified text as it grows (str), then the
+        record — the answer object as a dict, the snapshot that gave it and, after a refusal,
+        what to try instead; or the reason the question was refused."""
         shown = question if len(question) <= 200 else question[:200] + "…"
         try:
-            earlier = conv_store.asked_before(records)
-            ans: Answer = kb.ask(question, history=earlier or None)
+            earlier = conv_store.asked_before(records) or None
+            if polish:
+                for ans in kb.ask_stream(question, earlier):
+                    if isinstance(ans, str):
+                        yield ans
+            else:
+                ans = kb.ask(question, history=earlier)
         except InputError as e:
-            return {"question": shown, "error": str(e)}
+            yield {"question": shown, "error": str(e)}
+            return
         except Exception:   # noqa: BLE001
             log.exception("ask failed")
-            return {"question": shown, "error": INTERNAL_ERROR}
+            yield {"question": shown, "error": INTERNAL_ERROR}
+            return
         record = {**ans.to_dict(), "generation": kb.snapshot().generation}
         if ans.abstained:
             record["suggestions"] = [{"label": s.label, "question": s.question}
                                      for s in guarded(suggestions, lambda m: [])(kb, question)]
-        return record
+        yield record
 
     def persist(saved: dict, conv_id: str | None, records: list[dict]):
         """The conversation saved: (browser store, the page's copy of it, conversation id,
@@ -238,19 +249,23 @@ def build_app(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = No
         store, conv_id = conv_store.save(conv_store.valid_store(saved), conv_id, records)
         return store, store, conv_id, gr.update(choices=conv_store.choices(store), value=conv_id)
 
-    def ask(question: str, chat: list, records: list, saved: dict, conv_id: str | None):
-        """Echo the question at once with 正在检索…, then the answer, its evidence, and the
-        conversation saved in the browser."""
+    def ask(question: str, chat: list, records: list, saved: dict, conv_id: str | None, polish: bool = False):
+        """Echo the question at once with 正在检索…, then the answer (with `polish`, the LLM's
+        verified text streaming in first), its evidence, and the conversation saved in the browser."""
         q = (question or "").strip()
         if not q:
             yield (gr.skip(),) * 4 + (R.notice_html("请先输入问题，再点“提问”。", "error"),) + (gr.skip(),) * 4
             return
         records = list(records or [])
         shown = q if len(q) <= 200 else q[:200] + "…"
-        yield (("", chat_messages(records) + [{"role": "user", "content": R.user_message(shown)},
-                                              {"role": "assistant", "content": R.pending_message()}],
-                gr.skip(), gr.skip(), "") + (gr.skip(),) * 4)
-        record = answer_record(q, records)
+
+        def pending(message: str) -> list[dict]:
+            return chat_messages(records) + [{"role": "user", "content": R.user_message(shown)},
+                                             {"role": "assistant", "content": message}]
+        yield ("", pending(R.pending_message()), gr.skip(), gr.skip(), "") + (gr.skip(),) * 4
+        for record in answer_records(q, records, bool(polish)):
+            if isinstance(record, str):
+                yield (gr.skip(), pending(R.streaming_message(record))) + (gr.skip(),) * 7
         records.append(record)
         yield ((question if record.get("error") else "", chat_messages(records), records,
                 evidence_for(records, len(records) - 1), "") + persist(saved, conv_id, records))
@@ -540,6 +555,9 @@ def build_app(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = No
                                                   elem_id="kb-question")
                             ask_btn = gr.Button("提问", variant="primary", scale=1, min_width=80,
                                                 elem_id="kb-ask")
+                        # Off by default: answers are the extractive ones unless a user asks.
+                        polish = gr.Checkbox(False, label="用大模型润色回答", container=False,
+                                             elem_id="kb-llm") if llm_on else None
                         ask_msg = gr.HTML("", js_on_load=None, elem_id="kb-ask-msg")
                         rate_msg = gr.HTML("", js_on_load=RATE_JS, elem_id="kb-rate-msg")
                         with gr.Group(visible=False, elem_id="kb-comment") as comment_box:
@@ -558,7 +576,7 @@ def build_app(kb: KnowledgeBase, settings: Settings, guard: WebGuard | None = No
                 # the UI-only events stay out of the API docs.
                 saving = [store, saved, conv_id, history_pick]
                 ask_outputs = [question, chat, records, evidence, ask_msg] + saving
-                ask_inputs = [question, chat, records, saved, conv_id]
+                ask_inputs = [question, chat, records, saved, conv_id] + ([polish] if polish is not None else [])
                 gr.on([question.submit, ask_btn.click], ask, ask_inputs, ask_outputs, api_name="ask",
                       show_progress="hidden")
                 chat.example_select(pick_example, None, question, api_visibility="undocumented").then(

@@ -148,6 +148,36 @@ def _marker(n: int, cite: Mapping | None) -> str:
     return f'<a class="kb-marker" href="#kb-evidence" title="{esc(tip)}">[{n}]</a>'
 
 
+def _with_markers(text: str, cites: Mapping[int, Mapping]) -> str:
+    """`text` as literal Markdown, each [n] a link to citation n (plain when it has none)."""
+    return _MARKER_MD.sub(lambda m: _marker(int(m[1]), cites.get(int(m[1]))), md_text(text))
+
+
+def streaming_message(text: str) -> str:
+    """The LLM's answer while it streams in: only text that passed the checks so far, its [n]
+    plain until the whole answer is verified and its citations are known."""
+    return _with_markers(text, {}) + '\n\n<span class="kb-pending" role="status">大模型正在作答，逐句核对原文…</span>'
+
+
+# Why the LLM did not phrase an answer, when that is no news to the reader: the answer is exact
+# already (structured), a refusal, in several parts, or there was nothing to phrase it from.
+_LLM_NOT_ASKED = frozenset({"structured", "abstained", "compound", "no_sources"})
+_LLM_UNAVAILABLE = {"timeout": "大模型回答超时", "endpoint": "大模型暂时不可用", "not_configured": "大模型未配置完整"}
+
+
+def llm_note(llm: Mapping | None) -> str:
+    """A line under an answer the LLM was asked to phrase: that it did, or that its reply was set
+    aside for the extractive answer (the reason on hover)."""
+    if not llm or (not llm.get("used") and llm.get("check") in _LLM_NOT_ASKED):
+        return ""
+    if llm.get("used"):
+        return ('\n\n<span class="kb-llm-note">由大模型根据所引条款改写；'
+                "数字、日期、单位和引文已与原文核对</span>")
+    what = _LLM_UNAVAILABLE.get(llm.get("check"), "大模型回答未通过核对")
+    return (f'\n\n<span class="kb-llm-note kb-llm-fallback" title="{esc(llm.get("reason", ""))}">'
+            f"{what}，已显示原文摘录答案</span>")
+
+
 def answer_message(record: Mapping) -> str:
     """The assistant's chat message for a record (Markdown with a little HTML, text escaped):
     the answer with clickable [n] marks, the units, suggestions after a refusal, the actions
@@ -155,7 +185,7 @@ def answer_message(record: Mapping) -> str:
     if record.get("error"):
         return error_message(record["error"])
     cites = {int(c["n"]): c for c in record.get("citations", [])}
-    body = _MARKER_MD.sub(lambda m: _marker(int(m[1]), cites.get(int(m[1]))), md_text(record.get("answer", "")))
+    body = _with_markers(record.get("answer", ""), cites)
     if record.get("abstained"):
         body = "<strong>【文档未涉及】</strong>\n\n" + body
         tips = record.get("suggestions") or []
@@ -167,6 +197,7 @@ def answer_message(record: Mapping) -> str:
         units = record.get("responsible_units") or []
         if [u for u in units if u not in record.get("answer", "")]:   # units the text does not name
             body += "\n\n责任单位：" + "、".join(md_text(u) for u in units)
+    body += llm_note(record.get("llm"))
     rating = record.get("rating", 0)
     acts = ('<span class="kb-acts"><a class="kb-copy" href="#" role="button" title="复制回答和出处（纯文本）">复制</a>'
             f'<a class="kb-rate kb-up{" kb-on" if rating == 1 else ""}" href="#" role="button" '

@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -175,6 +176,16 @@ class KnowledgeBase:
         Raises InputError for an empty or oversized question."""
         from kb.answer import Answerer
         return Answerer(self).answer(question, history or [], llm=llm)
+
+    def ask_stream(self, question: str, history: list[str] | None = None) -> Iterator[str | Answer]:
+        """`ask(…, llm=True)` for a streaming UI: the LLM's text verified so far, as it grows
+        (each str the whole text, in place of the last), then the final Answer with its `llm`
+        note — the verified LLM answer, or the extractive one when a later passage fails, the
+        reply times out or the endpoint errs. A structured or abstained answer, never sent to
+        the LLM, is the only item. Raises InputError, when iterated, for an empty or oversized
+        question."""
+        from kb.answer import Answerer
+        return Answerer(self).answer_stream(question, history or [])
 
     def retrieve(self, question: str, mode: str = "hybrid", k: int = 10) -> list[ScoredClause]:
         """mode: "hybrid" | "dense" | "keyword"."""

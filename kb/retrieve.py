@@ -293,14 +293,20 @@ def topic_of(question: str, snap: Snapshot) -> str:
     scope = document_scope(question, snap)
     for name in doc_names.names_in(question):       # 义务教育法实施办法, 新职教法: the words that name them
         if any(d in scope for d in doc_names.resolve(name, _bare_titles(snap))):
-            q = q.replace(name, " ")
+            q = _without_name(q, name)
     for doc_id in scope:
         doc = snap.documents[doc_id]
         for key in sorted(title_keys(doc), key=len, reverse=True) + [_kind_word(doc.kind)]:
             if len(key) >= 2:
-                q = q.replace(key, " ")
+                q = _without_name(q, key)
         q = re.sub(r"(19|20)\d\d\s*年?(版|修订|修正|的)?", " ", q)
     return q if q.strip() else fold(question)
+
+
+def _without_name(question: str, name: str) -> str:
+    """The question without a document's name, and without the verb that only says the document
+    rules it (教师法规定教师有哪些权利 -> 教师有哪些权利)."""
+    return re.sub(re.escape(name) + r"(?:里|中|上)?(?:明确)?(?:规定|要求)(?:了|的)?", " ", question).replace(name, " ")
 
 
 def top_indexes(scores: np.ndarray, n: int) -> np.ndarray:

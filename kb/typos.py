@@ -20,6 +20,8 @@ _MIN_LEN, _MAX_LEN = 2, 8
 _COMMON = 1000           # a string this frequent in general Chinese is a word, not a slip
 _STANDALONE = 10000      # a character this frequent on its own is a word where it stands
 _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
+_ASKING = re.compile(r"[哪谁啥几吗呢么怎]")       # the question words of a question
+_ORGAN = re.compile(r"[科处股室局厅办委站院校所]")  # the last character of an office's or a body's name
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,6 +77,11 @@ class Corrector:
                 if i not in bounds or j not in bounds or any(taken[i:j]) or not _broken(starts, i, j):
                     continue
                 right = self._meant(text[i:j])
+                if right and _ASKING.search(text[i:j]) and _ASKING.findall(text[i:j]) != _ASKING.findall(right):
+                    right = ""      # 哪项 is asked as typed, never a slip for 那项
+                if right and _ORGAN.match(text[j:j + 1]) and (right + text[j]) not in self.vocabulary \
+                        and not any(w.startswith(right + text[j]) for w in self.vocabulary if len(w) > len(right) + 1):
+                    right = ""      # a name (职成科) is corrected only into a name the documents use (州财正局 -> 州财政局)
                 if right:
                     found.append((i, j, right))
                     taken[i:j] = [True] * n

@@ -208,6 +208,50 @@ def test_unconfigured_llm_is_off(plan_kb, monkeypatch):
     assert answer.answer == plan_kb.ask(QUESTION).answer
 
 
+# -- KnowledgeBase.ask_stream (the web app's streaming path) ----------------------------------------
+
+def use_endpoint(monkeypatch, server, model: str) -> None:
+    monkeypatch.setenv("KB_LLM_BASE_URL", server.url)
+    monkeypatch.setenv("KB_LLM_MODEL", model)
+    monkeypatch.setenv("KB_LLM_TIMEOUT", "1.5")
+
+
+@pytest.mark.parametrize("model, used, check", [("faithful", True, None), ("invented-number", False, "number"),
+                                                ("times-out", False, "timeout"), ("malformed", False, "endpoint"),
+                                                ("wrong-later", False, "number")])
+def test_ask_stream_ends_with_the_verified_or_the_extractive_answer(server, plan_kb, monkeypatch, model, used, check):
+    use_endpoint(monkeypatch, server, model)
+    extractive = plan_kb.ask(QUESTION)
+    *partial, final = plan_kb.ask_stream(QUESTION)
+    assert all(isinstance(text, str) for text in partial) and isinstance(final, Answer)
+    assert final.llm["used"] is used
+    if used:
+        assert final.answer == FAITHFUL and final.llm["model"] == model
+        assert partial and all(final.answer.startswith(text) for text in partial)
+        assert [c.clause_id for c in final.citations] == ["二（一）3"]
+    else:
+        assert final.llm["check"] == check and final.llm["reason"]
+        assert (final.answer, final.citations) == (extractive.answer, extractive.citations)
+        assert not any("15万" in text or "8万" in text for text in partial)   # nothing unverified was shown
+    if model in ("faithful", "invented-number"):       # the same end as without streaming
+        assert final == plan_kb.ask(QUESTION, llm=True)
+
+
+def test_ask_stream_gives_a_structured_answer_at_once_without_the_model(server, plan_kb, monkeypatch):
+    use_endpoint(monkeypatch, server, "faithful")
+    before = len(server.requests)
+    items = list(plan_kb.ask_stream("职教高考改革由哪些单位负责？", ["每年开展多少人次职业技能培训？"]))
+    assert len(items) == 1 and items[0].kind == "who" and items[0].llm["check"] == "structured"
+    assert items[0].answer == plan_kb.ask("职教高考改革由哪些单位负责？").answer
+    assert len(server.requests) == before
+
+
+def test_ask_stream_refuses_an_empty_question(plan_kb):
+    from kb.schema import InputError
+    with pytest.raises(InputError):
+        next(plan_kb.ask_stream("   "))
+
+
 # -- kb ask --json --llm ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -125,6 +125,37 @@ def test_answer_message_actions_and_rating():
     assert 'kb-rate kb-down kb-on' in R.answer_message(record(rating=-1))
 
 
+def test_streaming_message_shows_plain_markers_and_says_it_is_being_checked():
+    out = R.streaming_message("每年培训10万人次[1]" + XSS)
+    assert '<strong class="kb-marker">[1]</strong>' in out and "kb-marker\" href" not in out
+    assert "大模型正在作答" in out and "<script" not in out and "<img" not in out
+
+
+@pytest.mark.parametrize("llm, shown", [
+    (None, None),
+    ({"used": True, "model": "qwen"}, "由大模型根据所引条款改写"),
+    ({"used": False, "reason": "数字“15万”不在所引条款[1]中", "check": "number"}, "大模型回答未通过核对，已显示原文摘录答案"),
+    ({"used": False, "reason": "大模型接口超时（ReadTimeout）", "check": "timeout"}, "大模型回答超时，已显示原文摘录答案"),
+    ({"used": False, "reason": "大模型接口出错", "check": "endpoint"}, "大模型暂时不可用，已显示原文摘录答案"),
+    # never sent: the answer is exact already, or a refusal: nothing to say
+    ({"used": False, "reason": "结构化回答已是准确结果，不经大模型改写", "check": "structured"}, None),
+    ({"used": False, "reason": "知识库没有依据，保持不回答", "check": "abstained"}, None),
+])
+def test_answer_message_says_whether_the_llm_phrased_it(llm, shown):
+    out = R.answer_message(record(llm=llm) if llm else record()).split("<pre")[0]
+    if shown is None:
+        assert "kb-llm-note" not in out
+        return
+    assert shown in out
+    if not llm["used"]:
+        assert f'class="kb-llm-note kb-llm-fallback" title="{R.esc(llm["reason"])}"' in out
+
+
+def test_the_llm_reason_is_escaped():
+    out = R.answer_message(record(llm={"used": False, "reason": XSS, "check": "quote"}))
+    assert "<script" not in out and "&lt;script&gt;" in out
+
+
 def test_copy_text_is_plain_answer_and_sources():
     second = cite(n=2, doc_number="", clause_id="第四章第四十一条", section="第四章 职业学校 > 第四十一条",
                   quote="第四十一条 原文\n第二段")

@@ -2,6 +2,7 @@
 look-ups every handler shares (search, a document's clauses, a clause's whole text)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kb.answer.text import WHOLE_ARTICLE, strip_number
@@ -87,6 +88,11 @@ class AnswerContext:
             return ""
         text = strip_number(self.whole_text(clause))
         return text if len(text) <= WHOLE_ARTICLE else ""
+
+    def source(self, clause: Clause) -> str:
+        """Whose rule a law article is, said in the answer itself: 《中华人民共和国劳动法》第三十六条规定："""
+        article = re.search(r"第[零〇一二两三四五六七八九十百千\d]+条$", clause.clause_id)
+        return f"《{self.snap.documents[clause.doc_id].title}》{article[0]}规定：" if article else ""
 
     def sibling_groups(self):
         """(doc_id, parent heading, [(child heading, its first clause)]) for every heading level."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from kb import units as units_db
 from kb.answer import cues
 from kb.answer.context import AnswerContext
-from kb.retrieve import bare, title_keys
+from kb.retrieve import bare, named_documents, title_keys
 from kb.schema import ScoredClause
 from kb.textnorm import fold, to_halfwidth
 from kb.tokenize import everyday_frequency, nouns, places, synonyms, tokens
@@ -28,9 +28,16 @@ class Thresholds:
     near_dense: float = 0.78     # …and one this similar is about the documents, though it words it its own way,
     near_coverage: float = 0.15  # so it needs less of its wording in the clause (新员工试用期老板最长能定多久)
     everyday_word: int = 5000    # jieba frequency from which a word is everyday language, not a particular thing
+    names_heading: float = 0.8   # share of its words a heading must hold to be the one a question names
+    particular_word: int = 1000  # jieba frequency below which a noun names a particular thing (试用期, not 模式)
 
 
+# The thresholds in force; eval/calibrate.py swaps in others to re-run the calibration sweep.
 THRESHOLDS = Thresholds()
+
+
+def thresholds() -> Thresholds:
+    return THRESHOLDS
 
 
 def foreign(ctx: AnswerContext, question: str) -> bool:
@@ -59,6 +66,15 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
     for word in q.asked_of:
         if word not in whole and not any(s in whole for s in synonyms(word)):
             return word
+    # a particular thing an asked figure is of, which the clause's document states elsewhere but
+    # the clause does not (试用期工资最低是转正工资的百分之几: 劳动法 has 试用期 articles, and the
+    # overtime-pay article's percentages are not of 试用期工资)
+    things = nouns(q.normalized)
+    for word in q.figure_words:
+        if (word in things and everyday_frequency(word) < thresholds().particular_word
+                and word not in whole and not any(s in whole for s in synonyms(word))
+                and word in _document_text(ctx, clause.doc_id)):
+            return word
     named = set(units_db.scan(whole)) | set(clause.units) | set(clause.mentions)
     for name in q.asked_names:
         entry = units_db.entry(name)
@@ -66,6 +82,13 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
         if specific and not set(units_db.covering(name)) & named:
             return name
     return ""
+
+
+def _document_text(ctx: AnswerContext, doc_id: str) -> str:
+    texts = ctx.snap.memo("document_texts", dict)
+    if doc_id not in texts:
+        texts[doc_id] = bare(" ".join(c.text for c in ctx.doc_clauses(doc_id)))
+    return texts[doc_id]
 
 
 def is_plan(ctx: AnswerContext, clause) -> bool:
@@ -85,18 +108,27 @@ def never_used(ctx: AnswerContext, word: str) -> bool:
     return word not in ctx.snap.doc_freq and word not in ctx.snap.corpus_text
 
 
-def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause], t: Thresholds = THRESHOLDS) -> bool:
+def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause]) -> bool:
     """No support: too little of the question in the best clause (more required when the
     question uses words the documents never do, unless its meaning is close to a clause's),
     or a best clause far from the question."""
+    t = thresholds()
     best = hits[0]
     things = nouns(question)
     # a word the documents never use tells nothing unless it names a particular thing: 总共, 打算
     # and 好多 are how people talk, 数量 and 计划 are everyday words; 医保 and 年终奖 are what
     # they ask about
-    q_tokens = [tok for tok in tokens(question) if (len(tok) > 1 or tok.isdigit())
+    def telling(text: str) -> list[str]:
+        return [tok for tok in tokens(text) if (len(tok) > 1 or tok.isdigit())
                 and (not never_used(ctx, tok) or any(tok in noun for noun in things)
                      and everyday_frequency(tok) < t.everyday_word)]
+    # the words naming a document choose where to look, not what is asked (劳动法对年终奖怎么规定),
+    # unless they are all the question says (介绍一下劳动法)
+    asked = fold(question)
+    for key in sorted({k for d in named_documents(question, ctx.snap) for k in title_keys(ctx.snap.documents[d])},
+                      key=len, reverse=True):
+        asked = asked.replace(key, "，")
+    q_tokens = telling(asked) or telling(question)
     if not q_tokens:
         return True
     snap = ctx.snap

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field, replace
 
 from kb import units as unit_db
 from kb.answer import cues
-from kb.retrieve import finest, kind_documents, named_documents, topic_of, unknown_documents
+from kb.answer.text import NOT_COUNTED
+from kb.retrieve import finest, kind_documents, named_documents, topic_of, unknown_documents, version_date
 from kb.schema import InputError
 from kb.textnorm import fold, t2s, to_halfwidth
-from kb.tokenize import STOPWORDS, content_words, dictionary_words, general_frequency, places, tokens
+from kb.tokenize import STOPWORDS, content_words, dictionary_words, general_frequency, places, synonyms, tokens
 from kb.typos import Correction, corrector
 
 _MAX_HISTORY = 3         # earlier questions a follow-up may reach back through
@@ -55,6 +56,7 @@ class Question:
     asks: frozenset[str] = frozenset()  # what it asks for: who, tasks, mention, compare, number, time, list
     meta_fields: tuple[str, ...] = ()  # document facts it may ask for (文号, 成文日期 …)
     slogan: str = ""                  # a numbered slogan it quotes ("3377522")
+    mention_term: str = ""            # the term it asks the places of (方案里哪些地方提到了“3+2”)
     attribute: str = ""               # target / deadline / start / standard / proportion / audience / method
     measure: str = ""                 # the measure a figure must have: 人次, %, 元, 家 … ("" = any)
     years: tuple[str, ...] = ()       # years it names (2025)
@@ -81,7 +83,8 @@ _POLITENESS = re.compile(r"(?:请问|想问问|麻烦(?:您|你)?(?:问|咨询|�
                          r"请教一下|打扰(?:一下|了)?|谢谢(?:您|你|了)?|多谢|感谢|辛苦了|劳驾)[，,。！!\s]*")
 # a role a speaker introduces themselves by, and a question that is about the speaker
 _ROLE = re.compile(r"(老师|教师|家长|学生|校长|员工|职工|工作人员|干部|负责人|班主任|辅导员|工人|职员|科员)$")
-_ABOUT_SPEAKER = re.compile(r"我|咱")
+# the speaker as a person (我们有哪些权利), not their school, unit or family (我们学校, 我家孩子)
+_SPEAKER_PERSON = re.compile(r"(?:我们|咱们|我)(?!们|县|市|校|学校|局|单位|部门|这|那|家|的)")
 # 我们单位 / 我们县里 / 我校: the speaker
 _SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里，,？?])"
                    r"|我(?:县|市|校|局|单位)|本(?:县|市|单位|局|校)|(?<![州省])(?:县里|市里)")
@@ -94,11 +97,13 @@ def _unwrap(text: str) -> tuple[str, str]:
     m = _INTRODUCTION.match(text)
     if m and (speaker := _speaker_unit(m["who"])):
         text = text[m.end():]       # 我是禄丰市教体局的，…
-    elif m and _ROLE.search(m["who"]) and not _ABOUT_SPEAKER.search(text[m.end():]):
+    elif m and (role := _ROLE.search(m["who"])):
         # 我是职业学校的老师，想咨询一下：职业教育活动周是哪一周？ — but where the speaker is
-        # stays (我是河南一所乡镇中学的老师，… asks about 河南)
+        # stays (我是河南一所乡镇中学的老师，… asks about 河南), and a question about the speaker
+        # is about the role (我是一名中职老师，教师法规定我们有哪些权利 -> 老师有哪些权利)
         where = "".join(places(m["who"]))
-        text = (f"{where}，" if where else "") + text[m.end():]
+        rest = _SPEAKER_PERSON.sub((synonyms(role[1]) or (role[1],))[0], text[m.end():])
+        text = (f"{where}，" if where else "") + rest
     # (我是老师，对学校给我的处分不服… and 我是乙肝病毒携带者… stay: they are what is asked about)
     text = _POLITENESS.sub("", text).strip(" ，,。：:")
     if speaker:
@@ -125,7 +130,7 @@ _ATTRIBUTES = (
     ("proportion", re.compile(r"比例|百分之|占比|比重|几成|百分比")),
     ("standard", re.compile(r"标准|条件|资格|门槛")),
     ("audience", re.compile(r"对象|面向|针对(哪些|什么|谁)|哪些人|谁可以|适用于")),
-    ("place", re.compile(r"在哪(?![些个一])|哪里(?!讲|提|说|规定|涉及|出现|有)|什么地方|地址|地点|去哪(?![些个一])")),
+    ("place", re.compile(r"在哪(?![些个一天年月日周])|哪里(?!讲|提|说|规定|涉及|出现|有)|什么地方|地址|地点|去哪(?![些个一天年月日周])")),
     ("method", re.compile(r"方式|方法|途径|措施|怎么(做|搞|办|弄|开展|推进|落实)|如何(做|开展|推进|落实|实施)|通过什么")),
 )
 # The measure a figure must have, by the noun asked about when the question names no measure word
@@ -203,6 +208,10 @@ _GENERIC_WORDS = frozenset("要求 规定 具体 情况 问题 东西 时候 事
 # -- parts -----------------------------------------------------------------------------------------
 # a stretch of a message that asks something
 _ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|呢|[？?]|啥")
+# a follow-up asking how something is ruled asks that, not the earlier question's figure or time
+_ASKS_HOW = re.compile(r"怎么|如何|怎样|咋|(?:规定|写|说)(?:了|的)?(?:什么|啥)")
+_OLD_VERSION = re.compile(r"(修订|修改|修正)(之?前|以前)|旧版|老版|原来的?(版本|规定|法)|(之前|以前|上一)的?版本?|原版")
+_REQUEST = re.compile(r"列出|列举|说明|介绍|告诉|讲讲|说说|解释|说一下|讲一下|列一下")   # asks without a question word
 
 
 def _split_parts(text: str) -> list[tuple[str, bool]]:
@@ -223,6 +232,10 @@ def _split_parts(text: str) -> list[tuple[str, bool]]:
             current += stretch
             asked = asked or asks
         parts.append((current.strip(" ，,；;。"), continues))
+    # a closing remark that asks nothing (…电话是多少？我想咨询职教高考的事) is said about the question before it
+    if len(parts) > 1 and not _ASKING.search(parts[-1][0]) and not _REQUEST.search(parts[-1][0]):
+        (before, continues), (after, _) = parts[-2], parts.pop()
+        parts[-1] = (f"{before}，{after}", continues)
     return parts if len(parts) > 1 else [(text, False)]
 
 
@@ -265,6 +278,24 @@ def _parse_last(message: str, earlier: Question | None, snap) -> Question:
 
 
 def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Question:
+    return _in_version_asked(_parse_piece(message, piece, earlier, snap), snap)
+
+
+def _in_version_asked(q: Question, snap) -> Question:
+    """A question about the version before a revision (修订前的版本是怎么规定的) is about that
+    version alone, not the current one its law's title names."""
+    if snap is None or not _OLD_VERSION.search(q.normalized) or q.wants("compare"):
+        return q
+    older = []
+    for doc_id in q.documents:
+        title = fold(snap.documents[doc_id].title)
+        versions = sorted((d for d in snap.documents.values() if fold(d.title) == title), key=version_date)
+        if len(versions) > 1:
+            older.append(versions[-2].doc_id)
+    return replace(q, documents=tuple(dict.fromkeys(older))) if older else q
+
+
+def _parse_piece(message: str, piece: str, earlier: Question | None, snap) -> Question:
     qn, speaker = _unwrap(normalise(piece))
     corrections: tuple[Correction, ...] = ()
     if snap is not None:
@@ -287,7 +318,7 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
         documents=(named_documents(qn, snap) or kind_documents(qn, snap)) if snap is not None else (),
         unknown_documents=tuple(unknown_documents(qn, snap)) if snap is not None else (),
         asks=asks, meta_fields=tuple(f for f, cue in cues.META.items() if cue.search(qn)),
-        slogan=_slogan(qn), attribute=_attribute(qn), measure=asked_unit(qn),
+        slogan=_slogan(qn), mention_term=_mention_term(qn), attribute=_attribute(qn), measure=asked_unit(qn),
         years=tuple(re.findall(r"((?:19|20)\d\d)\s*年", qn)), corrections=corrections,
         asked_of=_asked_of(qn), figure_words=figure_words, counted=counted, asked_names=_asked_names(qn),
         topic_words=_topic_words(qn, snap))
@@ -329,10 +360,6 @@ def _asked_names(qn: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for piece in asking for n in unit_db.find_units(piece) + unit_db.find_entities(piece)))
 
 
-# not what a figure is of: a frequency, a time, a comparison (每年完成多少人次: 人次 of 完成 training)
-_NOT_COUNTED = re.compile(r"每|今年|明年|全年|当年|以后|目前|现在|不少于|不低于|不超过|不得|至少|最多|最少|最高|最低|"
-                          r"超过|低于|少于|高于|达到|[一二三四五六七八九十两\d]+[年月天日周]$")
-
 
 _FIGURE = re.compile(r"([^，,。；;？?！!]*?)(?:多少|(?<!哪)几)(?:小时|学时|课时|人次|星期|[个项所家名位条种次万千人元年月天日周岁倍])*"
                      r"([^，,。；;？?！!]*)")
@@ -344,7 +371,7 @@ def _figure_words(qn: str) -> tuple[tuple[str, ...], str]:
     m = _FIGURE.search(qn)
     if not m:
         return (), ""
-    before, after = ([w for w in content_words(part) if w not in _GENERIC_WORDS and not _NOT_COUNTED.match(w)]
+    before, after = ([w for w in content_words(part) if w not in _GENERIC_WORDS and not NOT_COUNTED.match(w)]
                      for part in (m[1], m[2]))
     return tuple(before + after), (after or before or [""])[-1]
 
@@ -370,6 +397,14 @@ def _as_written(name: str, snap) -> str:
         if used:
             return used
     return name
+
+
+def _mention_term(qn: str) -> str:
+    m = next((m for cue in cues.TERM_MENTION if (m := cue.match(qn))), None)
+    if m is None:
+        return ""
+    term = re.sub(r"^(?:这个|本|该)?(?:方案|文件)(?:中|里)?", "", m[1]).strip("“”\"'「」 ")
+    return term if len(term) >= 2 else ""
 
 
 def _slogan(qn: str) -> str:
@@ -402,7 +437,7 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
     """A follow-up completed from the question before: what it does not say itself (the topic,
     the unit, the document, what is asked) it takes from there; what it says replaces it."""
     names_own = bool(q.units or q.entities)
-    asks_own = bool(q.asks - {"list"} or q.attribute or q.meta_fields)
+    asks_own = bool(q.asks - {"list"} or q.attribute or q.meta_fields or _ASKS_HOW.search(q.normalized))
     if names_own and not q.topic_words and not asks_own:
         # 那州审计局呢？ -> 州审计局负责哪些任务？: the earlier question with the new name in it
         context = _swap_names(earlier.context, earlier.units + earlier.entities, (q.units + q.entities)[0])

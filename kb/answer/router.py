@@ -3,8 +3,11 @@ first that matches and answers wins, and free text answers the rest. A message a
 things is answered part by part."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from kb.answer import policy
 from kb.answer.context import AnswerContext
+from kb.answer.handlers.definitions import Definitions
 from kb.answer.handlers.document_facts import DocumentFacts
 from kb.answer.handlers.free_text import FreeText
 from kb.answer.handlers.headings import HeadingList, TermMentions
@@ -18,7 +21,7 @@ from kb.schema import Answer
 
 # The structured handlers, in the order they are tried. Each answers from facts extracted at
 # ingest (document facts, headings, 责任单位, mentions) or declines with None.
-HANDLERS = (DocumentFacts(), Slogans(), UnitTasks(), SchoolList(), EntityMentions(), Who(), Versions(),
+HANDLERS = (DocumentFacts(), Slogans(), Definitions(), UnitTasks(), SchoolList(), EntityMentions(), Who(), Versions(),
             HeadingList(), TermMentions())
 FREE_TEXT = FreeText()
 
@@ -41,18 +44,34 @@ class Answerer:
     def answer(self, question: str, history: list[str], llm: bool = False) -> Answer:
         """`llm`: a free-text answer to a single question is rephrased by the configured LLM when
         its text passes verification against the clauses (kb.llm); the answer notes either way."""
+        text, answer, compound = self._extractive(question, history)
+        if llm:
+            answer = self._phrased(text, answer, compound)
+        return answer
+
+    def answer_stream(self, question: str, history: list[str]) -> Iterator[str | Answer]:
+        """`answer(…, llm=True)` for a streaming UI: the LLM's verified text as it grows (each str
+        the whole text so far), then the final Answer — the verified LLM answer, or the extractive
+        one with the note. An answer the LLM may not phrase comes at once, as the only item."""
+        from kb import llm
+        text, answer, compound = self._extractive(question, history)
+        if compound:
+            yield self._phrased(text, answer, compound)
+            return
+        yield from llm.phrase_stream(text, answer, self._sources(answer))
+
+    def _extractive(self, question: str, history: list[str]) -> tuple[str, Answer, bool]:
+        """(the checked question, its extractive answer, whether it was asked in several parts)."""
         text = check_question(question, self.kb.settings.max_question_chars)
         ctx = self.ctx
         if not ctx.snap.clauses:
-            return ctx.abstain(text, "知识库中还没有文档，请先导入文件。")
+            return text, ctx.abstain(text, "知识库中还没有文档，请先导入文件。"), False
         q = parse(text, history, ctx.snap)
         answer = self._compound(q) if q.parts else self._single(q)
         corrections = [c for part in (q.parts or (q,)) for c in part.corrections]
         if corrections and not answer.abstained:
             answer.answer += "（" + "；".join(f"“{c.wrong}”按“{c.right}”理解" for c in corrections) + "）"
-        if llm:
-            answer = self._phrased(text, answer, compound=bool(q.parts))
-        return answer
+        return text, answer, bool(q.parts)
 
     def _phrased(self, text: str, answer: Answer, compound: bool) -> Answer:
         """The phrasing step of a free-text answer: the LLM's verified text, or this answer with
@@ -61,7 +80,12 @@ class Answerer:
         from kb import llm
         if compound:
             return llm.not_phrased(answer, "多个问题的回答按条款分别引用，不经大模型改写", "compound")
-        return llm.phrase(text, answer, llm.sources(answer, self.ctx.retrieved, self.ctx.snap.documents))
+        return llm.phrase(text, answer, self._sources(answer))
+
+    def _sources(self, answer: Answer):
+        """The numbered clauses the LLM may phrase `answer` from."""
+        from kb import llm
+        return llm.sources(answer, self.ctx.retrieved, self.ctx.snap.documents)
 
     def _single(self, q: Question) -> Answer:
         if q.unknown_documents and not q.documents:

@@ -95,8 +95,27 @@ def figure_fit(sentence: str, asked: list[tuple[str, ...]]) -> int:
         before = re.split(r"[，,；;。、]", sentence[:m.start()])[-1]
         after = re.split(r"[，,；;。、]", sentence[m.end():])[0]
         piece = fold(before + "，" + after)
-        best = max(best, sum(any(_holds(piece, form) for form in forms) for forms in asked))
+        held = sum(any(_holds(piece, form) for form in forms) for forms in asked)
+        best = max(best, held - _qualifiers(before, asked))
     return best
+
+
+def _qualifiers(piece: str, asked: list[tuple[str, ...]]) -> int:
+    """Asked words the piece narrows by a word the question does not use: 延长工作时间每日不得超过
+    三小时 is of 工作 narrowed by 延长 (overtime), not of 工作 as asked (每天最多工作几小时);
+    a frequency (每日, 平均) narrows nothing."""
+    from kb.tokenize import STOPWORDS, dictionary_words
+    forms = {f for group in asked for f in group}
+    words = dictionary_words(fold(piece))
+    return sum(1 for prev, word in zip(words, words[1:])
+               if any(word == f or (len(f) > 1 and word.startswith(f)) for f in forms)
+               and len(prev) > 1 and prev not in STOPWORDS and prev not in forms
+               and not NOT_COUNTED.match(prev) and not any(prev in f or f in prev for f in forms))
+
+
+# not what a figure is of: a frequency, a time, a comparison (每年完成多少人次: 人次 of 完成 training)
+NOT_COUNTED = re.compile(r"每|平均|一般|累计|合计|总共|按照?|依照|根据|今年|明年|全年|当年|以后|目前|现在|不少于|不低于|不超过|不得|至少|最多|最少|最高|最低|"
+                          r"超过|低于|少于|高于|达到|[一二三四五六七八九十两\d]+[年月天日周]$")
 
 
 def _holds(text: str, phrase: str) -> bool:

@@ -6,6 +6,7 @@ import re
 
 from kb.answer import cues
 from kb.answer.context import AnswerContext
+from kb.answer.policy import thresholds
 from kb.answer.question import Question
 from kb.answer.text import cn_date, sentence_with
 from kb.retrieve import doc_place
@@ -16,7 +17,8 @@ from kb.tokenize import tokens
 _EFFECTIVE = re.compile(r"自\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日起施行")
 _PUBLICITY = re.compile(r"[（(]\s*此件[^）)]{0,10}公开[^）)]{0,6}[）)]|公开(?:方式|属性)\s*[:：]\s*[^\s|｜]+")
 # words that only say "this document" once the fact asked for is taken out
-_DOCUMENT_WORDS = re.compile(r"这份|这个|该|本|此|文件|方案|通知|办法|条例|规定|法律|政策|印发|发布|制定|出台|职教|省级|哪个|单位")
+_DOCUMENT_WORDS = re.compile(r"这份|这个|该|本|此|文件|方案|通知|办法|条例|规定|法律|政策|印发|发布|制定|出台|职教|省级|哪个|单位"
+                             r"|(?:最新|现行|新|旧|老|原来的?|修订后的?|修订前的?|修正后的?)?(?:修订|修正)?版本?|网上|网站|政府网|在线")
 
 
 class DocumentFacts:
@@ -55,7 +57,7 @@ def _about_document(ctx: AnswerContext, qn: str, cue: re.Pattern) -> bool:
         return True
     # what is left may only describe the document itself ("职业教育方案")
     titles = snap.memo("folded_titles", lambda: [fold(f"{d.title} {d.notice_title}") for d in snap.documents.values()])
-    return any(ctx.overlap(left, title) >= 0.8 for title in titles if any(t in title for t in left))
+    return any(ctx.overlap(left, title) >= thresholds().names_heading for title in titles if any(t in title for t in left))
 
 
 def _document_fact(ctx: AnswerContext, question: Question, field: str, doc: Document) -> Answer | None:

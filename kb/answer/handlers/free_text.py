@@ -6,11 +6,12 @@ stating what is asked (a figure, a time, a list); a law article short enough is 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from kb import units as unit_db
 from kb.answer import cues, policy
 from kb.answer.context import AnswerContext
-from kb.answer.policy import THRESHOLDS
+from kb.answer.policy import thresholds
 from kb.answer.question import Question
 from kb.answer.text import (YEARISH, display_sentence, enumeration, figure_fit, has_quantity, responsibility_sentence,
                             sentences, states, time_scope, with_continuation, with_following, with_items,
@@ -24,6 +25,30 @@ from kb.tokenize import synonyms, tokens
 # Attributes a sentence must state to answer (not just mention the topic): 目标 is answered by the
 # target, 什么时候开始 by the start.
 _STATED = ("target", "deadline", "start", "proportion")
+
+
+@dataclass(frozen=True)
+class SentenceWeights:
+    """How a sentence of the best clauses is scored as the answer: how much of the question it
+    holds, with credit for stating what is asked. Set on eval/gold; eval/calibrate.py sweeps them."""
+    rank_prior: tuple[float, ...] = (1.0, 0.7, 0.5)   # the 1st, 2nd, 3rd clause found
+    base: float = 0.4
+    names_heading: float = 0.3   # the question quotes the clause's heading (工作目标是什么)
+    fit_own: float = 0.7         # the question's words in the sentence (with its heading)…
+    fit_subject: float = 0.3     # …and with the article's first sentence, which names its subject
+    whole_question: float = 0.1  # all the question's words, document names included
+    list_verb: float = 0.2       # "…包括哪些" and the sentence that says what it 包括
+    names_body: float = 0.3      # the sentence names the school or unit asked about
+    per_item: float = 0.1        # a list question, per 、 (up to 3)
+    kind_listed: float = 0.3     # 哪几种招生: a sentence listing several kinds of 招生
+    states_asked: float = 0.35   # states the figure, the time or the attribute asked
+    keep_share: float = 0.5      # candidates within this share of the best stay in the running
+    second_clause: float = 0.9   # a second clause scoring this close completes a general answer
+    rule_share: float = 0.6      # a rule this close to its penalty article answers instead
+
+
+WEIGHTS = SentenceWeights()
+_ANNOUNCES_LIST = re.compile(r"(下列|以下|如下)[^，,。；;]{0,12}[:：]")
 _PENALTY = re.compile(r"罚款|处分|吊销|没收|责令|追究.{0,8}责任|刑事责任|警告|提起诉讼|申请仲裁|赔偿|投诉|举报")
 
 
@@ -35,6 +60,7 @@ class FreeText:
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer:
         qn, context = q.normalized, q.context
+        t, w = thresholds(), WEIGHTS
         hits = ctx.search(context, k=5)
         # the document the question names (by title, or 这个方案 for the plan) answers it, or nothing does
         named = q.documents or named_documents(context, ctx.snap)
@@ -65,6 +91,8 @@ class FreeText:
             if enum and ctx.names_clause(q_tokens, best_clause):
                 n = ctx.cite(best_clause, hits[0].score)
                 return ctx.result(q.text, f"{best_clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
+        if wants_list and not (wants_number or wants_time):
+            hits = _enumerating_first(ctx, q_tokens, hits)
         scored = []
         q_bare = bare(context)
         named_bodies = list(q.asked_names)
@@ -72,9 +100,9 @@ class FreeText:
         # 哪几种招生: a sentence listing several kinds of 招生 (跨县域招生、片区招生、分专业招生)
         kind_asked = re.search(r"哪(?:几|些)[种类个项所家条]?([\u4e00-\u9fa5]{2,4}?)(?:[？?，,。]|$)", qn)
         for rank, hit in enumerate(hits[:3]):
-            prior = (1.0, 0.7, 0.5)[rank]
+            prior = w.rank_prior[rank]
             # the question quotes this clause's heading ("工作目标是什么"): its sentences answer it
-            named_heading = 0.3 if len(bare(hit.clause.title)) >= 4 and bare(hit.clause.title) in q_bare else 0.0
+            named_heading = w.names_heading if len(bare(hit.clause.title)) >= 4 and bare(hit.clause.title) in q_bare else 0.0
             found = sentences(hit.clause.text)
             # an article's first full sentence names its subject (高等学校实行教师职务制度。…教师职务设助教、…)
             subject = found[0] if (found and found[0].endswith("。")
@@ -84,22 +112,22 @@ class FreeText:
                     continue     # the 责任单位 list answers who-questions only
                 # the clause's heading is context for each of its sentences (一、工作目标 › 坚持以…)
                 framed = f"{hit.clause.title} {s}"
-                fit = 0.7 * ctx.overlap(q_tokens, framed) + 0.3 * ctx.overlap(q_tokens, f"{subject} {framed}")
-                score = prior * (0.4 + named_heading + fit + 0.1 * ctx.overlap(all_tokens, framed))
+                fit = w.fit_own * ctx.overlap(q_tokens, framed) + w.fit_subject * ctx.overlap(q_tokens, f"{subject} {framed}")
+                score = prior * (w.base + named_heading + fit + w.whole_question * ctx.overlap(all_tokens, framed))
                 if list_verb and list_verb in s:
-                    score += 0.2      # "…包括哪些" is answered by the sentence saying what it 包括
+                    score += w.list_verb
                 if named_bodies and set(named_bodies) & set(unit_db.scan(s, query=False)):
-                    score += 0.3      # the sentence names the school or unit the question asks about
+                    score += w.names_body
                 if wants_list:
-                    score += 0.1 * min(s.count("、"), 3)   # a list question is answered by a sentence that lists
+                    score += w.per_item * min(s.count("、"), 3)
                     if kind_asked and len(re.findall(rf"{kind_asked[1]}[、，,和及]", s)) >= 1 and s.count(kind_asked[1]) >= 2:
-                        score += 0.3
+                        score += w.kind_listed
                 if wants_number and has_quantity(s, unit):
-                    score += 0.35
+                    score += w.states_asked
                 if wants_time and timed(s, hit.clause):
-                    score += 0.35
+                    score += w.states_asked
                 if attribute and states(attribute, s):
-                    score += 0.35
+                    score += w.states_asked
                 scored.append((score, rank, s, hit))
         if not scored:
             return ctx.abstain(q.text)
@@ -107,7 +135,7 @@ class FreeText:
         if wants_number or wants_time:
             # the best-matching sentence that actually states a figure or a time
             top = scored[0][0]
-            scored = [x for x in scored if x[0] >= 0.5 * top and ctx.overlap(q_tokens, x[2]) >= THRESHOLDS.min_sentence and (
+            scored = [x for x in scored if x[0] >= w.keep_share * top and ctx.overlap(q_tokens, x[2]) >= t.min_sentence and (
                 (wants_number and has_quantity(x[2], unit)) or (wants_time and timed(x[2], x[3].clause)))] or scored
             if wants_number and q.figure_words:
                 # …and states it of the thing asked (每日工作时间不超过八小时, not 延长…每日不得超过一小时)
@@ -119,7 +147,7 @@ class FreeText:
         elif attribute in _STATED:
             # the sentence of the best clauses that states the target, deadline or proportion asked
             top = scored[0][0]
-            scored = [x for x in scored if x[0] >= 0.5 * top and states(attribute, x[2])] or scored
+            scored = [x for x in scored if x[0] >= w.keep_share * top and states(attribute, x[2])] or scored
         if attribute == "place" and not any(states("place", x[2]) for x in scored):
             return ctx.abstain(q.text, "文件中没有给出地点。")
         score, _, sentence, hit = scored[0]
@@ -147,7 +175,7 @@ class FreeText:
         if wants_number:
             # a second figure for the same thing (按百分之一点五提取；…可以按照百分之二点五提取)
             sentence = with_following(sentence, hit.clause.text, lambda s: has_quantity(s, unit)
-                                      and ctx.overlap(q_tokens, s) >= THRESHOLDS.min_sentence)
+                                      and ctx.overlap(q_tokens, s) >= t.min_sentence)
         sentence = ctx.short_article(hit.clause) or with_continuation(
             with_next_if_short(with_items(sentence, hit.clause.text), hit.clause.text), hit.clause.text)
         text = display_sentence(sentence)
@@ -156,13 +184,13 @@ class FreeText:
             when = deadline_of_text(scope, base_year(ctx.snap.documents[hit.clause.doc_id]))
             text = text.rstrip("。") + f"（时间：{when.label if when.stated else scope.strip('，,；;。')}）。"
         n = ctx.cite(hit.clause, hit.score, sentence.strip())
-        answer = f"{_source(ctx, hit.clause)}{text}[{n}]"
+        answer = f"{ctx.source(hit.clause)}{text}[{n}]"
         kind = "number" if (wants_number or wants_time) else ("list" if wants_list else "general")
         # A second clause, when it answers nearly as well, completes the picture.
         for score2, _, sentence2, hit2 in scored[1:]:
-            if hit2.clause.uid != hit.clause.uid and score2 >= 0.9 * score and kind == "general":
+            if hit2.clause.uid != hit.clause.uid and score2 >= w.second_clause * score and kind == "general":
                 n2 = ctx.cite(hit2.clause, hit2.score, sentence2.strip())
-                answer += f"{_source(ctx, hit2.clause)}{display_sentence(sentence2)}[{n2}]"
+                answer += f"{ctx.source(hit2.clause)}{display_sentence(sentence2)}[{n2}]"
                 break
         old = ctx.superseded()
         doc = ctx.snap.documents[hit.clause.doc_id]
@@ -172,6 +200,16 @@ class FreeText:
         elif hit.clause.doc_id in old.values():
             answer += f"（依据现行版本：{version_date(doc)[:4]}年版《{doc.title}》）"
         return ctx.result(q.text, answer, kind)
+
+
+def _enumerating_first(ctx: AnswerContext, q_tokens: list[str], hits: list[ScoredClause]) -> list[ScoredClause]:
+    """A list question is answered by the article that enumerates what it asks (教师享有下列权利：
+    （一）…), found among the best three, before one that mentions the words in passing."""
+    for hit in hits[:3]:
+        announcing = next((s for s in sentences(hit.clause.text) if _ANNOUNCES_LIST.search(s)), "")
+        if announcing and ctx.overlap(q_tokens, announcing) >= thresholds().names_heading:
+            return [hit] + [h for h in hits if h is not hit]
+    return hits
 
 
 def _rule_or_penalty(ctx: AnswerContext, qn: str, hits: list[ScoredClause]) -> list[ScoredClause]:
@@ -193,16 +231,10 @@ def _rule_or_penalty(ctx: AnswerContext, qn: str, hits: list[ScoredClause]) -> l
         return citing[:1] or hits
     if _in_penalty_chapter(best.clause):
         rules = [h for h in hits[1:3] if h.clause.doc_id == best.clause.doc_id
-                 and not _in_penalty_chapter(h.clause) and h.score >= 0.6 * best.score]
+                 and not _in_penalty_chapter(h.clause) and h.score >= WEIGHTS.rule_share * best.score]
         if rules:
             return [rules[0]] + [h for h in hits if h is not rules[0]]
     return hits
-
-
-def _source(ctx: AnswerContext, clause: Clause) -> str:
-    """Whose rule a law article is, said in the answer itself: 《中华人民共和国劳动法》第三十六条规定："""
-    article = re.search(r"第[零〇一二两三四五六七八九十百千\d]+条$", clause.clause_id)
-    return f"《{ctx.snap.documents[clause.doc_id].title}》{article[0]}规定：" if article else ""
 
 
 def _in_penalty_chapter(clause: Clause) -> bool:

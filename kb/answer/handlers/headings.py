@@ -2,10 +2,9 @@
 ("工作专班在哪些任务里提到")."""
 from __future__ import annotations
 
-import re
-
 from kb.answer import cues
 from kb.answer.context import AnswerContext
+from kb.answer.policy import thresholds
 from kb.answer.question import Question
 from kb.answer.text import bigram_index, sentence_with, strip_number
 from kb.retrieve import finest
@@ -38,7 +37,7 @@ class HeadingList:
             cover = ctx.overlap(topic, parent)
             if cover > best_cover:
                 best, best_cover = (doc_id, parent, children), cover
-        if best is None or best_cover < 0.8:
+        if best is None or best_cover < thresholds().names_heading:
             return None
         _, parent, children = best
         if len(children) > _MAX_ITEMS or not all(strip_number(label) for label, _ in children):
@@ -54,21 +53,20 @@ class TermMentions:
     name = "term_mentions"
 
     def match(self, q: Question, ctx: AnswerContext) -> bool:
-        return bool(cues.TERM_MENTION.match(q.normalized))
+        return bool(q.mention_term)
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
-        m = cues.TERM_MENTION.match(q.normalized)
-        term = fold(re.sub(r"^(方案|文件)(中|里)?", "", m[1]))
+        term = fold(q.mention_term)
         scope = ctx.scope_doc(q.context)
         snap = ctx.snap
         folded = snap.memo("folded_first_parts", lambda: [(c, fold(c.text)) for c in ctx.kb._first_parts(snap.clauses)])
         clauses = [c for c, text in folded if term in text and c.clause_id != "文件信息"
                    and (scope is None or c.doc_id == scope.doc_id)]
-        if not clauses or len(term) < 2:
+        if not clauses:
             return None
         lines = []
         for i, c in enumerate(clauses, 1):
-            sentence = sentence_with(c.text, term)
+            sentence = strip_number(sentence_with(c.text, term))
             n = ctx.cite(c, 1.0, sentence)
             lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{sentence}[{n}]")
-        return ctx.result(q.text, f"提到“{m[1]}”的条款共{len(clauses)}处：\n" + "\n".join(lines), "mention")
+        return ctx.result(q.text, f"提到“{q.mention_term}”的条款共{len(clauses)}处：\n" + "\n".join(lines), "mention")

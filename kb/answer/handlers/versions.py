@@ -6,7 +6,7 @@ import re
 from kb.answer import cues
 from kb.answer.context import AnswerContext
 from kb.answer.question import Question
-from kb.answer.text import display_sentence, lead_with, sentences, similarity
+from kb.answer.text import display_sentence, lead_with, sentences, similarity, strip_number
 from kb.retrieve import version_date
 from kb.schema import Answer
 from kb.textnorm import fold
@@ -34,8 +34,10 @@ class Versions:
             return None
         new_hits, old_hits = candidates
         top_new, top_old = new_hits[0].score, old_hits[0].score
-        pair = max(((a, b) for a in new_hits for b in old_hits),
-                   key=lambda ab: ab[0].score / top_new + ab[1].score / top_old
+        pairs = [(a, b) for a in new_hits for b in old_hits]
+        # what changed is asked: a provision worded alike in both versions is no answer
+        changed = [(a, b) for a, b in pairs if fold(strip_number(a.clause.text)) != fold(strip_number(b.clause.text))]
+        pair = max(changed or pairs, key=lambda ab: ab[0].score / top_new + ab[1].score / top_old
                    + similarity(ab[0].clause.text, ab[1].clause.text))
         q_tokens = tokens(topic)
         parts = []

@@ -5,7 +5,7 @@ from kb import units as unit_db
 from kb.answer import cues
 from kb.answer.context import AnswerContext
 from kb.answer.handlers.unit_tasks import lead_note
-from kb.answer.policy import THRESHOLDS
+from kb.answer.policy import thresholds
 from kb.answer.question import Question
 from kb.answer.text import responsibility_sentence
 from kb.schema import Answer
@@ -31,7 +31,7 @@ class Who:
         for name in [topic[a:b] for a, b, _ in unit_db.matches(topic)]:
             topic = topic.replace(name, " ")     # "…有州发改委吗": the units are the answer, not the topic
         topic = [t for t in tokens(topic) if len(t) > 1]
-        if ctx.overlap(topic, f"{' '.join(best.clause.path)} {best.clause.text}") < THRESHOLDS.min_coverage:
+        if ctx.overlap(topic, f"{' '.join(best.clause.path)} {best.clause.text}") < thresholds().min_coverage:
             return None
         c = best.clause
         n = ctx.cite(c, best.score, responsibility_sentence(c.text))
