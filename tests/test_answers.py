@@ -63,13 +63,25 @@ def test_unit_tasks_are_complete_and_in_document_order(plan_kb):
     assert [c.clause_id for c in ans.citations] == ["二（一）1", "二（一）2", "二（五）", "二（七）1（2）", "三（二）"]
 
 
+# clauses that name the county governments in their text, outside any 责任单位 list: the notice
+# is addressed to them, 各县市要… in 三（一）（二）, and 三（三） assesses them
+NAMED_COUNTY_CLAUSES = ["印发通知", "三（一）", "三（二）", "三（三）"]
+
+
 def test_a_county_government_gets_the_tasks_of_10县市人民政府(plan_kb):
     _, group = plan_kb.unit_tasks("10县市人民政府")
     ans = plan_kb.ask("禄丰市人民政府要做什么？")
-    assert [c.clause_id for c in ans.citations] == [c.clause_id for c in group]
+    assert [c.clause_id for c in ans.citations] == [c.clause_id for c in group] + NAMED_COUNTY_CLAUSES
+    assert "各县市要加大职业教育投入保障力度" in ans.answer
     wuding = plan_kb.ask("武定县人民政府负责哪些任务？")
     assert "二（六）2" in [c.clause_id for c in wuding.citations]
-    assert len(wuding.citations) == len(group) + 1
+    assert len(wuding.citations) == len(group) + 1 + len(NAMED_COUNTY_CLAUSES)
+
+
+def test_a_unit_named_in_no_clause_text_gets_its_responsibilities_only(plan_kb):
+    ans = plan_kb.ask("州审计局负责什么？")
+    assert [c.clause_id for c in ans.citations] == ["二（七）1（2）"]
+    assert "文中还点名" not in ans.answer
 
 
 def test_alias_and_traditional_characters(plan_kb):

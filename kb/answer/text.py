@@ -71,7 +71,9 @@ def responsibility_sentence(text: str) -> str:
 
 
 def has_quantity(sentence: str, unit: str) -> bool:
-    """The sentence states a figure (of the asked measure `unit`, when one is asked)."""
+    """The sentence states a figure (of the asked measure `unit`, when one is asked); a heading's
+    number (2.打造省级乡村振兴学院示范学校) is none."""
+    sentence = strip_number(sentence.strip())
     if not unit:
         return bool(_QUANTITY.search(sentence) or re.search(r"\d", sentence) or _BOUND.search(sentence))
     if unit == "%":

@@ -40,7 +40,7 @@ def _definitions(snap) -> list[_Definition]:
 def _asks_meaning(qn: str, term: str) -> bool:
     """The question asks what `term` itself means, not something about it (职业教育的目标是什么)."""
     t = re.escape(term)
-    return bool(re.search(rf"{t}[”\"]?(?:到底|究竟|具体)?(?:是指|指的是|指|是什么|是啥|的(?:含义|定义|意思|范围)"
+    return bool(re.search(rf"{t}[”\"]?[，,]?(?:到底|究竟|具体)?(?:是指|指的是|指|是什么|是啥|的(?:含义|定义|意思|范围)"
                           rf"|什么意思|啥意思|怎么界定|如何界定|包括)", qn)
                 or re.search(rf"(?:什么(?:叫|是)|何谓|啥叫|啥是)[“\"]?{t}", qn))
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from kb import units as unit_db
 from kb.answer.context import AnswerContext
 from kb.answer.question import Question
-from kb.answer.text import responsibility_sentence
+from kb.answer.text import display_sentence, responsibility_sentence, sentences, strip_number, with_items
 from kb.deadlines import Deadline, clause_deadline
 from kb.schema import Answer, Clause
 
@@ -44,7 +44,38 @@ class UnitTasks:
             note = f"（含以“{'、'.join(via_group)}”名义列出的任务）" if any(
                 set(via_group) & set(c.units) for c in clauses) else ""
             parts.append(f"{canonical}作为责任单位的{scope}任务共{len(clauses)}项{note}：\n" + task_lines(ctx, clauses, when))
+            if not years:
+                parts.append(_named_lines(ctx, canonical, clauses))
         return ctx.result(q.text, "\n".join(parts) + lead_note(qn, tasks.values()), "unit_tasks")
+
+
+def _named_lines(ctx: AnswerContext, unit: str, responsible: list[Clause]) -> str:
+    """The other clauses of the same documents that name the unit in their text, as the one who
+    must act or as the one acted on (各县市要加大职业教育投入保障力度; 印发给各县市人民政府…请认真
+    遵照执行), each with the sentence that names it; "" when there are none."""
+    names = set(unit_db.covering(unit))
+    documents = {c.doc_id for c in responsible}
+    seen = {(c.doc_id, c.clause_id) for c in responsible}
+    named = []
+    for c in ctx.snap.clauses:
+        if c.doc_id in documents and (c.doc_id, c.clause_id) not in seen:
+            text = ctx.whole_text(c)
+            sentence = next((s.strip() for s in sentences(text)
+                             if not responsibility_sentence(s) and names & set(unit_db.scan(s, query=True))), "")
+            if sentence:
+                seen.add((c.doc_id, c.clause_id))
+                named.append((c, sentence))
+    if not named:
+        return ""
+    lines = [f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{display_sentence(_first_sentence(strip_number(with_items(s, ctx.whole_text(c)))))}[{ctx.cite(c, 1.0, s)}]"
+             for i, (c, s) in enumerate(named, 1)]
+    groups = "、".join(sorted(names - {unit}))
+    who = f"{unit}（或其所属的“{groups}”）" if groups else unit
+    return f"文中还点名{who}的条款{len(named)}处：\n" + "\n".join(lines)
+
+
+def _first_sentence(text: str) -> str:
+    return re.match(r"[^。]*。?", text)[0]
 
 
 def deadline(ctx: AnswerContext, clause: Clause) -> Deadline:
