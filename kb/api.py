@@ -22,7 +22,7 @@ from ingest.read import SUPPORTED, sha256_bytes
 from kb import units as unit_db
 from kb.config import Settings
 from kb.schema import Answer, Clause, DiskFull, Document, IndexDamaged, InputError, ScoredClause, Target
-from kb.store import UPLOADS, VECTOR_BYTES, Snapshot, Store, embed_text, vector_id
+from kb.store import UPLOADS, VECTOR_BYTES, Snapshot, Store, embed_text, rekeyed, vector_id
 from kb.textnorm import fold
 from kb.tokenize import tokens
 
@@ -286,16 +286,22 @@ class KnowledgeBase:
     def ingest(self, paths: list[str | Path], progress: Progress | None = None) -> IngestReport:
         """Index files and directories. Unchanged files cost nothing; files gone from a scanned
         directory are removed; a file that cannot be read or parsed is skipped and reported in
-        `rejected`, the others are indexed. Atomic: a crash leaves the previous state answering."""
+        `rejected`, the others are indexed. Atomic: a crash leaves the previous state answering.
+        Vectors are made by the configured encoder (KB_ENCODER); an index another encoder made is
+        embedded anew, all of it, and committed in one step."""
         return self._ingest(paths, progress)
 
     def _ingest(self, paths: list[str | Path], progress: Progress | None = None,
-                parsed_upload: tuple[Path, Document, list[Clause]] | None = None) -> IngestReport:
-        """`parsed_upload`: a file already parsed (within the upload budget), not parsed again."""
+                parsed_upload: tuple[Path, Document, list[Clause]] | None = None,
+                encoder: dict | None = None) -> IngestReport:
+        """`parsed_upload`: a file already parsed (within the upload budget), not parsed again.
+        `encoder`: the record (kb.embed.record_for) of the encoder to embed with; default KB_ENCODER's."""
         from ingest.pipeline import PIPELINE_VERSION, keyword_text, parse_document, with_doc_id
+        from kb.embed import backend_name, key, record_for
         from kb.retrieve import title_keys
         from kb.tokenize import add_words
         started = time.perf_counter()
+        encoder = encoder or record_for(backend_name())
         found = _collect(paths)
         report = IngestReport(rejected=dict(found.problems))
         with self._writing():
@@ -305,6 +311,10 @@ class KnowledgeBase:
             rows = {}    # doc_id -> [(clause, vector_id, tokens)]
             for c, v, t in zip(snap.clauses, snap.vector_ids, snap.tokens):
                 rows.setdefault(c.doc_id, []).append((c, v, t))
+            # Vectors of another encoder are never mixed with this one's: all are made anew.
+            new_encoder = bool(rows) and snap.encoder != encoder
+            if new_encoder:
+                rows = rekeyed(rows, documents, key(encoder))
             # Files gone from a scanned directory first: a renamed file is then no copy of itself.
             listed = set(map(str, found.files))
             for doc_id, doc in list(documents.items()):
@@ -350,18 +360,18 @@ class KnowledgeBase:
             add_words(k for d in documents.values() for k in title_keys(d))
             for doc_id, clauses in parsed.items():
                 title = documents[doc_id].title
-                rows[doc_id] = [(c, vector_id(c, title), tokens(keyword_text(c, title))) for c in clauses]
+                rows[doc_id] = [(c, vector_id(c, title, key(encoder)), tokens(keyword_text(c, title))) for c in clauses]
             # Vectors a query cannot reach (a damaged HNSW index) are embedded again, like missing ones.
             self._forget_unreachable([v for doc_rows in rows.values() for _, v, _ in doc_rows])
-            if report.changed:
-                new_clauses = sum(len(c) for c in parsed.values())
-                self.store.ensure_space(new_clauses * VECTOR_BYTES + self.store.manifest_size())
-                report.clauses = self._embed_missing(documents, rows, progress)
-                self._commit(snap.generation + 1, documents, rows)
+            if report.changed or new_encoder:
+                to_embed = rows.values() if new_encoder else parsed.values()
+                self.store.ensure_space(sum(map(len, to_embed)) * VECTOR_BYTES + self.store.manifest_size())
+                report.clauses = self._embed_missing(documents, rows, encoder["backend"], progress)
+                self._commit(snap.generation + 1, documents, rows, encoder)
             else:
                 # Nothing to re-parse, but vectors lost from Chroma are restored and orphans of an
                 # interrupted run deleted (ids are content hashes, so the manifest stays as it is).
-                report.clauses = self._embed_missing(documents, rows, progress)
+                report.clauses = self._embed_missing(documents, rows, encoder["backend"], progress)
                 self._delete_orphans(snap.vector_ids)
             self.store.remember_roots([Path(p).resolve() for p in paths])
         report.seconds = time.perf_counter() - started
@@ -430,7 +440,8 @@ class KnowledgeBase:
         path.rename(target)
         return target
 
-    def _embed_missing(self, documents, rows, progress: Progress | None) -> int:
+    def _embed_missing(self, documents, rows, backend: str, progress: Progress | None) -> int:
+        """Vectors the store lacks, made by `backend` (the encoder the rows' vector ids name)."""
         from kb.embed import embed
         todo = [(c, v) for doc_rows in rows.values() for c, v, _ in doc_rows]
         have = self.store.existing_vector_ids([v for _, v in todo])
@@ -443,17 +454,17 @@ class KnowledgeBase:
             if progress:
                 progress(start, len(todo), "向量化条款")
             texts = [embed_text(c, documents[c.doc_id].title) for c, _ in chunk]
-            self.store.add_vectors([v for _, v in chunk], embed(texts),
+            self.store.add_vectors([v for _, v in chunk], embed(texts, backend),
                                    [{"doc_id": c.doc_id, "clause_id": c.clause_id, "part": c.part} for c, _ in chunk],
                                    [c.text for c, _ in chunk])
         if progress:
             progress(len(todo), len(todo), "完成")
         return len(todo)
 
-    def _commit(self, generation: int, documents: dict[str, Document], rows: dict[str, list]):
+    def _commit(self, generation: int, documents: dict[str, Document], rows: dict[str, list], encoder: dict | None):
         ordered = [r for doc_id in documents for r in rows.get(doc_id, [])]
         snap = Snapshot.build(generation, documents, [r[0] for r in ordered], [r[1] for r in ordered],
-                              [r[2] for r in ordered])
+                              [r[2] for r in ordered], encoder)
         self.store.save(snap)
         self._use(snap, self.store.manifest_mtime())
         self._delete_orphans(snap.vector_ids)
@@ -532,7 +543,7 @@ class KnowledgeBase:
             for c, v, t in zip(snap.clauses, snap.vector_ids, snap.tokens):
                 if c.doc_id != doc_id:
                     rows.setdefault(c.doc_id, []).append((c, v, t))
-            self._commit(snap.generation + 1, documents, rows)
+            self._commit(snap.generation + 1, documents, rows, snap.encoder)
             source = Path(snap.documents[doc_id].source)
             if source.parent == self.settings.data_dir / UPLOADS:
                 source.unlink(missing_ok=True)
@@ -552,6 +563,12 @@ class KnowledgeBase:
         """A new manifest from the originals: uploads (quarantined ones too) and every ingested path."""
         from kb.health import rebuild
         return rebuild(self, progress)
+
+    def index_encoder(self) -> str:
+        """Which encoder made the index's vectors, and what KB_ENCODER changes (`kb check` prints
+        it); "" when the manifest cannot be read."""
+        from kb.health import encoder_status
+        return encoder_status(self)
 
 
 _ARTICLE_REF = re.compile(r"(?:本法|本条例|本办法|本规定|《(?P<title>[^《》]{2,40})》)\s*(?P<article>第[一二三四五六七八九十百零]+条)")

@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.schema import IndexDamaged, InputError
-from kb.store import UPLOADS
+from kb.store import UPLOADS, rekeyed
 
 if TYPE_CHECKING:
     from kb.api import IngestReport, KnowledgeBase, Progress
 
 
 def check(kb: KnowledgeBase) -> list[str]:
-    """Problems, each saying what to run; [] when manifest, vectors and BM25 agree and every vector
-    can be found by a query."""
+    """Problems, each saying what to run; [] when manifest, vectors and BM25 agree, every vector
+    can be found by a query, and this machine has the encoder that made them."""
+    from kb.embed import backend_for, describe
     problems: list[str] = []
     try:
         snap = kb.store.load()
@@ -41,10 +42,34 @@ def check(kb: KnowledgeBase) -> list[str]:
                         "下次 kb ingest 或 kb check --repair 会清理")
     if snap.bm25 is not None and int(snap.bm25.scores["num_docs"]) != len(snap.clauses):
         problems.append("BM25 索引与条款数不一致，运行 kb check --repair 重建")
+    elif snap.clauses and not snap.bm25_dir:
+        problems.append("关键词索引（BM25）的文件缺失或损坏：每次打开知识库都要从条款重新建立，"
+                        "运行 kb check --repair 重写")
+    if snap.clauses and backend_for(snap.encoder) is None:
+        problems.append(f"向量由 {describe(snap.encoder)} 生成，本机没有这个编码器：检索暂不用向量；"
+                        "运行 kb check --repair（或 kb ingest）用当前编码器重新生成全部向量")
     unknown = {c.doc_id for c in snap.clauses} - set(snap.documents)
     if unknown:
         problems.append(f"条款引用了不存在的文档：{sorted(unknown)}，运行 kb rebuild 从原文件重建")
     return problems + _quarantined(kb)
+
+
+def encoder_status(kb: KnowledgeBase) -> str:
+    """Which encoder made the index's vectors and, when KB_ENCODER names another, what happens
+    next; "" when the manifest cannot be read. A different KB_ENCODER is no fault of the index:
+    questions are embedded by the encoder that made it until the next ingest re-embeds."""
+    from kb.embed import backend_for, backend_name, describe, record_for
+    try:
+        snap = kb.snapshot()
+    except InputError:
+        return ""
+    if not snap.clauses:
+        return "（空知识库）"
+    configured = record_for(backend_name())
+    if snap.encoder == configured or backend_for(snap.encoder) is None:    # the latter: a problem of check()
+        return describe(snap.encoder)
+    return (f"{describe(snap.encoder)}（当前编码器 KB_ENCODER 是 {describe(configured)}：提问仍用原编码器，"
+            "下次 kb ingest 会用当前编码器重新生成全部向量）")
 
 
 def _quarantined(kb: KnowledgeBase) -> list[str]:
@@ -65,6 +90,7 @@ def repair(kb: KnowledgeBase, progress: Progress | None = None) -> list[str]:
     except IndexDamaged:
         report = rebuild(kb, progress)
         return [f"索引文件已损坏，已从原文件重建：{len(report.added)} 篇文档"] + _rejections(report)
+    from kb.embed import backend_for, backend_name, describe, key, record_for
     done = []
     with kb._writing():
         try:
@@ -76,13 +102,22 @@ def repair(kb: KnowledgeBase, progress: Progress | None = None) -> list[str]:
             if c.doc_id in snap.documents:
                 rows.setdefault(c.doc_id, []).append((c, v, t))
         orphans = len(kb.store.all_vector_ids() - set(snap.vector_ids))
-        kb._forget_unreachable(snap.vector_ids)
-        embedded = kb._embed_missing(snap.documents, rows, progress)
+        # Vectors are made again by the encoder that made the index (its record stays), unless
+        # this machine lacks it: then every vector is made anew by the configured one.
+        encoder, backend = snap.encoder, backend_for(snap.encoder)
+        if rows and backend is None:
+            encoder = record_for(backend_name())
+            backend = encoder["backend"]
+            rows = rekeyed(rows, snap.documents, key(encoder))
+            done.append(f"本机没有生成向量的编码器（{describe(snap.encoder)}），改用 {describe(encoder)}")
+        kb._forget_unreachable([v for doc_rows in rows.values() for _, v, _ in doc_rows])
+        embedded = kb._embed_missing(snap.documents, rows, backend, progress)
         if embedded:
             done.append(f"重新生成 {embedded} 个条款的向量")
-        if sum(map(len, rows.values())) != len(snap.clauses) or \
+        if sum(map(len, rows.values())) != len(snap.clauses) or encoder != snap.encoder or \
+                (snap.clauses and not snap.bm25_dir) or \
                 (snap.bm25 is not None and int(snap.bm25.scores["num_docs"]) != len(snap.clauses)):
-            kb._commit(snap.generation + 1, snap.documents, rows)
+            kb._commit(snap.generation + 1, snap.documents, rows, encoder)
             done.append("条款清单与关键词索引已重写")
         else:
             kb._delete_orphans(snap.vector_ids)
@@ -93,15 +128,20 @@ def repair(kb: KnowledgeBase, progress: Progress | None = None) -> list[str]:
 
 def rebuild(kb: KnowledgeBase, progress: Progress | None = None) -> IngestReport:
     """A new manifest from the originals. The old kb.json is moved aside (kept), a damaged vector
-    store too; vectors still held are reused. Quarantined uploads go back to data/files/ first;
+    store too; vectors still held are reused (the old manifest's encoder is kept when it can be
+    read and this machine has it; else KB_ENCODER's). Quarantined uploads go back to data/files/ first;
     the ones that still cannot be imported return to quarantine."""
+    from kb.embed import backend_for
     uploads = kb.settings.data_dir / UPLOADS
     with kb._writing():
         try:
-            sources = [Path(d.source) for d in kb.store.load().documents.values()]
+            old = kb.store.load()
+            sources = [Path(d.source) for d in old.documents.values()]
+            # the encoder that made the vectors stays, when this machine has it: they are reused
+            encoder = old.encoder if old.encoder and backend_for(old.encoder) else None
             kb.store.move_manifest_aside("before-rebuild")
         except IndexDamaged:
-            sources = []
+            sources, encoder = [], None
             kb.store.move_manifest_aside("damaged")
         try:
             kb.store.reachable_vector_ids()
@@ -110,7 +150,7 @@ def rebuild(kb: KnowledgeBase, progress: Progress | None = None) -> IngestReport
         restored = _restore_quarantined(kb, uploads)
         wanted = list(dict.fromkeys(kb.store.roots() + [s for s in sources if not s.is_relative_to(uploads)]))
         paths = [p for p in wanted if p.exists()] + ([uploads] if uploads.is_dir() else [])
-        report = kb._ingest(paths, progress)
+        report = kb._ingest(paths, progress, encoder=encoder)
         report.rejected.update({str(p): "找不到，未导入" for p in wanted if not p.exists()})
         held = {Path(d.source) for d in kb.documents()}
         for path in restored:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb import doc_names
-from kb.embed import embed
+from kb.embed import backend_for, embed
 from kb.schema import Document, ScoredClause
 from kb.store import Snapshot, Store
 from kb.textnorm import cn_to_int, fold, to_halfwidth
@@ -395,9 +395,9 @@ def phrase_share(question: str, text: str) -> float:
 
 
 @functools.lru_cache(maxsize=1024)
-def _query_vector(question: str):
+def _query_vector(question: str, backend: str):
     """One answer may search several times (all clauses, then clauses with 责任单位): embed once."""
-    return embed([question])[0]
+    return embed([question], backend)[0]
 
 
 def forget_query_vectors() -> None:
@@ -411,10 +411,12 @@ class Retriever:
         self.snapshot = snapshot
 
     def dense(self, snap: Snapshot, question: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
-        if not self.store.vector_count():
+        # the question is embedded by the encoder that made the index's vectors; none: keywords only
+        backend = snap.memo("encoder_backend", lambda: backend_for(snap.encoder))
+        if backend is None or not snap.clauses or not self.store.vector_count():
             return []           # nothing to compare with: the question is not embedded either
         index_of = snap.index_of
-        hits = self.store.query_vectors(_query_vector(question), n + 20)
+        hits = self.store.query_vectors(_query_vector(question, backend), n + 20)
         return [(index_of[vid], sim) for vid, sim in hits if vid in index_of][:n]
 
     def topic(self, question: str, snap: Snapshot | None = None) -> str:

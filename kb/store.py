@@ -1,9 +1,12 @@
-"""Persistence: clause facts (one JSON manifest), vectors (Chroma), BM25 (rebuilt from stored tokens).
+"""Persistence: clause facts (one JSON manifest), vectors (Chroma), BM25 (saved beside the manifest).
 
 Writes are atomic per ingest run. The manifest `kb.json` is the source of truth and is replaced
-with os.replace() only after every vector it names is in Chroma. Vector ids carry a content hash,
-so unchanged clauses keep their vectors and a half-finished run leaves only orphan vectors, which
-readers ignore (they keep to the manifest's ids) and the next run deletes.
+with os.replace() only after every vector it names is in Chroma and the BM25 index it names is on
+disk (`bm25-<generation>-<n>/`, bm25s' own format, written to a temp dir and renamed). Vector ids
+carry a hash of the clause text and of the encoder, so unchanged clauses keep their vectors, a
+new encoder gets new vectors (never a mix), and a half-finished run leaves only orphan vectors,
+which readers ignore (they keep to the manifest's ids) and the next run deletes. The manifest
+records the encoder that made its vectors (kb.embed.record_for).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from kb.schema import Clause, DiskFull, Document, IndexDamaged, InputError, Targ
 COLLECTION = "clauses"
 SEARCH_EF = 2000
 MANIFEST = "kb.json"
+BM25_PREFIX = "bm25-"        # BM25 index directories beside the manifest
 UPLOADS = "files"            # uploaded originals, under the data dir
 ROOTS = "roots.json"         # every path ingested
 MB = 1024 * 1024
@@ -43,9 +47,16 @@ def embed_text(clause: Clause, doc_title: str) -> str:
     return f"{doc_title} {' '.join(clause.path)}\n{clause.text}"
 
 
-def vector_id(clause: Clause, doc_title: str) -> str:
-    digest = hashlib.sha1(embed_text(clause, doc_title).encode("utf-8")).hexdigest()[:16]
+def vector_id(clause: Clause, doc_title: str, encoder_key: str) -> str:
+    """The clause's vector as one encoder (kb.embed.key) made it from the clause's text."""
+    digest = hashlib.sha1(f"{encoder_key}\n{embed_text(clause, doc_title)}".encode("utf-8")).hexdigest()[:16]
     return f"{clause.uid}@{digest}"
+
+
+def rekeyed(rows: dict[str, list], documents: dict[str, Document], encoder_key: str) -> dict[str, list]:
+    """doc_id -> [(clause, vector id, tokens)] with the vector ids of another encoder: rows whose
+    vectors are all to be made anew, never mixed with the previous encoder's."""
+    return {d: [(c, vector_id(c, documents[d].title, encoder_key), t) for c, _, t in r] for d, r in rows.items()}
 
 
 @dataclass
@@ -57,15 +68,19 @@ class Snapshot:
     vector_ids: list[str]
     tokens: list[list[str]]
     bm25: bm25s.BM25 | None
+    encoder: dict | None = None     # kb.embed.record_for(...) of the vectors; None: written before records
+    bm25_dir: str = ""              # where `bm25` is saved beside the manifest; "": not saved (yet)
 
     @classmethod
     def build(cls, generation: int, documents: dict[str, Document], clauses: list[Clause],
-              vector_ids: list[str], tokens: list[list[str]]) -> "Snapshot":
-        bm25 = None
-        if clauses:
+              vector_ids: list[str], tokens: list[list[str]], encoder: dict | None = None,
+              saved_bm25: tuple[str, bm25s.BM25] | None = None) -> "Snapshot":
+        """`saved_bm25`: (directory, index) read from disk; else BM25 is indexed from the tokens."""
+        bm25_dir, bm25 = saved_bm25 or ("", None)
+        if clauses and bm25 is None:
             bm25 = bm25s.BM25()
             bm25.index([t or ["∅"] for t in tokens], show_progress=False)
-        return cls(generation, documents, clauses, vector_ids, tokens, bm25)
+        return cls(generation, documents, clauses, vector_ids, tokens, bm25, encoder, bm25_dir)
 
     @functools.cached_property
     def index_of(self) -> dict[str, int]:
@@ -142,6 +157,7 @@ class Store:
         # no manifest names (a running or killed ingest), which queries must look past.
         self._manifest_sizes: list[int] = []
         self._count: int | None = None    # Chroma's vector count, cached: counting costs a query
+        self._bm25_dir = ""               # the BM25 directory of the last manifest loaded or saved
 
     # -- vectors -----------------------------------------------------------
     @property
@@ -300,11 +316,64 @@ class Store:
             rows = data["clauses"]
             clauses = [_clause_from_dict(r["clause"]) for r in rows]
             vector_ids, tokens = [str(r["vector_id"]) for r in rows], [list(r["tokens"]) for r in rows]
+            encoder = _encoder_record(data.get("encoder"))
+            bm25_dir = data.get("bm25", "")
+            if not isinstance(bm25_dir, str):
+                raise TypeError("bm25")
         except (OSError, ValueError, LookupError, TypeError, AttributeError) as e:
             raise self._damaged_manifest(e) from e
         self._seen_manifest(len(rows))
         self._count = None      # another process may have written vectors
-        return Snapshot.build(generation, documents, clauses, vector_ids, tokens)
+        self._bm25_dir = bm25_dir
+        return Snapshot.build(generation, documents, clauses, vector_ids, tokens, encoder,
+                              self._load_bm25(bm25_dir, len(rows)))
+
+    def _load_bm25(self, name: str, clauses: int) -> tuple[str, bm25s.BM25] | None:
+        """The BM25 index the manifest names, when it is there whole; else None (indexed again
+        from the manifest's tokens: an index from before BM25 was saved, or a damaged one, which
+        `kb check` reports)."""
+        path = self.data_dir / name
+        if not name.startswith(BM25_PREFIX) or Path(name).name != name or not path.is_dir():
+            return None
+        try:
+            bm25 = bm25s.BM25.load(str(path), mmap=True, show_progress=False)
+            complete = int(bm25.scores["num_docs"]) == clauses
+        except (OSError, ValueError, LookupError, TypeError):
+            return None
+        return (name, bm25) if complete else None
+
+    def _save_bm25(self, snapshot: Snapshot) -> str:
+        """The snapshot's BM25 index in a new directory beside the manifest (a temporary one,
+        renamed when whole); returns its name. DiskFull, with nothing left behind, when it does
+        not fit."""
+        if snapshot.bm25 is None:
+            return ""
+        scores = snapshot.bm25.scores
+        size = sum(scores[part].nbytes for part in ("data", "indices", "indptr")) \
+            + 64 * len(snapshot.bm25.vocab_dict)         # the vocabulary, as JSON
+        self.ensure_space(size, reserve=MB)
+        tmp = Path(tempfile.mkdtemp(dir=self.data_dir, prefix=f".{BM25_PREFIX}"))
+        final = self.data_dir / f"{BM25_PREFIX}{snapshot.generation}-{tmp.name.removeprefix('.' + BM25_PREFIX)}"
+        try:
+            snapshot.bm25.save(str(tmp), show_progress=False)
+            for f in tmp.iterdir():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+            os.rename(tmp, final)
+        except BaseException as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if _is_disk_full(e):
+                raise _out_of_space(final) from e
+            raise
+        return final.name
+
+    def _drop_old_bm25(self, keep: set[str]):
+        """BM25 directories no manifest names any more, and temporary ones of a killed run
+        (writers hold the ingest lock). The previous one stays: a reader may have just read its
+        manifest."""
+        for d in [*self.data_dir.glob(f"{BM25_PREFIX}*"), *self.data_dir.glob(f".{BM25_PREFIX}*")]:
+            if d.name not in keep and d.is_dir():
+                shutil.rmtree(d, ignore_errors=True)
 
     def _damaged_manifest(self, error: Exception) -> IndexDamaged:
         if isinstance(error, OSError):
@@ -325,15 +394,27 @@ class Store:
         return aside
 
     def save(self, snapshot: Snapshot):
-        """Atomic: a reader sees the old manifest or the new one, never a partial file."""
+        """Atomic: a reader sees the old manifest or the new one, never a partial file; the BM25
+        index the new manifest names is on disk before the manifest is."""
+        previous = self._bm25_dir
+        bm25_dir = self._save_bm25(snapshot)
         data = {
             "generation": snapshot.generation,
+            "encoder": snapshot.encoder,
+            "bm25": bm25_dir,
             "documents": [asdict(d) for d in snapshot.documents.values()],
             "clauses": [{"vector_id": v, "tokens": t, "clause": asdict(c)}
                         for c, v, t in zip(snapshot.clauses, snapshot.vector_ids, snapshot.tokens)],
         }
-        self._write_json(self.manifest_path, data)
+        try:
+            self._write_json(self.manifest_path, data)
+        except BaseException:
+            if bm25_dir:
+                shutil.rmtree(self.data_dir / bm25_dir, ignore_errors=True)
+            raise
         self._seen_manifest(len(snapshot.vector_ids))
+        self._bm25_dir = snapshot.bm25_dir = bm25_dir
+        self._drop_old_bm25({bm25_dir, previous})
 
     def _write_json(self, path: Path, data):
         """Atomic (a temporary file, then os.replace); DiskFull, with nothing changed, when the
@@ -350,8 +431,7 @@ class Store:
         except BaseException as e:
             Path(tmp).unlink(missing_ok=True)
             if _is_disk_full(e):
-                raise DiskFull(f"磁盘空间不足：写入 {path} 时空间用尽。知识库保持原状，"
-                               "请释放空间后重试") from e
+                raise _out_of_space(path) from e
             raise
 
     # -- what was ingested: for `kb rebuild` when the manifest is lost ----------------------
@@ -382,6 +462,21 @@ def _is_disk_full(error: BaseException) -> bool:
     text = str(error).lower()
     return (isinstance(error, OSError) and error.errno == errno.ENOSPC) or "disk is full" in text \
         or "no space left" in text
+
+
+def _out_of_space(path: Path) -> DiskFull:
+    return DiskFull(f"磁盘空间不足：写入 {path} 时空间用尽。知识库保持原状，请释放空间后重试")
+
+
+_ENCODER_FIELDS = ("model", "backend", "precision", "sha256")
+
+
+def _encoder_record(record) -> dict | None:
+    """The manifest's record of its encoder (kb.embed.record_for), checked: TypeError when malformed."""
+    if record is not None and not (isinstance(record, dict)
+                                   and all(isinstance(record.get(f), str) for f in _ENCODER_FIELDS)):
+        raise TypeError("encoder")
+    return record
 
 
 def _aside(path: Path, why: str) -> Path:

@@ -28,7 +28,7 @@ class TinyKB(KnowledgeBase):
         add_words(k for doc, _ in parsed for k in title_keys(doc))
         for doc, clauses in parsed:
             documents[doc.doc_id] = doc
-            rows += [(c, vector_id(c, doc.title), tokens(keyword_text(c, doc.title))) for c in clauses]
+            rows += [(c, vector_id(c, doc.title, "keywords-only"), tokens(keyword_text(c, doc.title))) for c in clauses]
         self._snap = Snapshot.build(1, documents, *map(list, zip(*rows)))
         self.retriever = Retriever(_NoVectors(), self.snapshot)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from kb.answer.text import WHOLE_ARTICLE, strip_number
 from kb.retrieve import (article_number, clauses_of, coverage, document_scope, home_document, named_documents,
-                         superseded)
+                         superseded, version_date)
 from kb.schema import Answer, Citation, Clause, Document, ScoredClause
 
 ABSTAIN_TEXT = "知识库中的文件没有涉及这个问题，无法回答。"
@@ -64,6 +64,17 @@ class AnswerContext:
 
     def superseded(self) -> dict[str, str]:
         return self.snap.memo("superseded", lambda: superseded(self.snap.documents))
+
+    def version_note(self, doc_id: str) -> str:
+        """Which version of a law an answer comes from, when the knowledge base holds several."""
+        old = self.superseded()
+        doc = self.snap.documents[doc_id]
+        if doc_id in old:
+            current = self.snap.documents[old[doc_id]]
+            return f"（出自{version_date(doc)[:4]}年版本；现行版本为{version_date(current)[:4]}年版）"
+        if doc_id in old.values():
+            return f"（依据现行版本：{version_date(doc)[:4]}年版《{doc.title}》）"
+        return ""
 
     def doc_clauses(self, doc_id: str) -> list[Clause]:
         return [self.snap.clauses[i] for i in clauses_of(self.snap).get(doc_id, ())]

@@ -63,7 +63,8 @@ class Definitions:
             return None
         n = ctx.cite(best.clause, 1.0, best.sentence)
         text = display_sentence(strip_number(with_items(best.sentence, best.clause.text)))
-        return ctx.result(q.text, f"{ctx.source(best.clause)}{text}[{n}]", "definition")
+        return ctx.result(q.text, f"{ctx.source(best.clause)}{text}[{n}]{ctx.version_note(best.clause.doc_id)}",
+                          "definition")
 
     @staticmethod
     def _asked(q: Question, ctx: AnswerContext) -> list[_Definition]:

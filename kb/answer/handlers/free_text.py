@@ -17,7 +17,7 @@ from kb.answer.text import (YEARISH, display_sentence, enumeration, figure_fit, 
                             sentences, states, time_scope, with_continuation, with_following, with_items,
                             with_next_if_short)
 from kb.deadlines import base_year, deadline_of_text
-from kb.retrieve import article_number, bare, citing_articles, named_documents, version_date
+from kb.retrieve import article_number, bare, citing_articles, named_documents
 from kb.schema import Answer, Clause, ScoredClause
 from kb.textnorm import fold, to_halfwidth
 from kb.tokenize import synonyms, tokens
@@ -192,14 +192,7 @@ class FreeText:
                 n2 = ctx.cite(hit2.clause, hit2.score, sentence2.strip())
                 answer += f"{ctx.source(hit2.clause)}{display_sentence(sentence2)}[{n2}]"
                 break
-        old = ctx.superseded()
-        doc = ctx.snap.documents[hit.clause.doc_id]
-        if hit.clause.doc_id in old:
-            current = ctx.snap.documents[old[hit.clause.doc_id]]
-            answer += f"（出自{version_date(doc)[:4]}年版本；现行版本为{version_date(current)[:4]}年版）"
-        elif hit.clause.doc_id in old.values():
-            answer += f"（依据现行版本：{version_date(doc)[:4]}年版《{doc.title}》）"
-        return ctx.result(q.text, answer, kind)
+        return ctx.result(q.text, answer + ctx.version_note(hit.clause.doc_id), kind)
 
 
 def _enumerating_first(ctx: AnswerContext, q_tokens: list[str], hits: list[ScoredClause]) -> list[ScoredClause]:
