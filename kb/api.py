@@ -299,7 +299,7 @@ class KnowledgeBase:
         from ingest.pipeline import PIPELINE_VERSION, keyword_text, parse_document, with_doc_id
         from kb.embed import backend_name, key, record_for
         from kb.retrieve import title_keys
-        from kb.tokenize import add_words
+        from kb.tokenize import words_of_ingest
         started = time.perf_counter()
         encoder = encoder or record_for(backend_name())
         found = _collect(paths)
@@ -357,10 +357,11 @@ class KnowledgeBase:
                 report.added.append(doc_id)
             # every title is a word before any clause is tokenised, so a fresh ingest stores the
             # same tokens as a re-ingest in a process that opened the knowledge base first
-            add_words(k for d in documents.values() for k in title_keys(d))
-            for doc_id, clauses in parsed.items():
-                title = documents[doc_id].title
-                rows[doc_id] = [(c, vector_id(c, title, key(encoder)), tokens(keyword_text(c, title))) for c in clauses]
+            with words_of_ingest(k for d in documents.values() for k in title_keys(d)):
+                for doc_id, clauses in parsed.items():
+                    title = documents[doc_id].title
+                    rows[doc_id] = [(c, vector_id(c, title, key(encoder)), tokens(keyword_text(c, title)))
+                                    for c in clauses]
             # Vectors a query cannot reach (a damaged HNSW index) are embedded again, like missing ones.
             self._forget_unreachable([v for doc_rows in rows.values() for _, v, _ in doc_rows])
             if report.changed or new_encoder:

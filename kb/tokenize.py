@@ -1,10 +1,12 @@
 """jieba tokens for BM25 and question analysis, with a user dictionary of units and policy terms."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
 import re
+import threading
 from pathlib import Path
 
 import jieba
@@ -74,6 +76,31 @@ def add_words(words) -> None:
     _add(_jieba(), [w for w in words if len(w) >= 2])
 
 
+_local = threading.local()
+
+
+def _tokenizer() -> jieba.Tokenizer:
+    """The tokenizer of this thread: an ingest's own (see `words_of_ingest`), else the shared one."""
+    return getattr(_local, "tokenizer", None) or _jieba()
+
+
+@contextlib.contextmanager
+def words_of_ingest(words):
+    """Tokenise an ingest's clauses with the titles it adds as words, in a copy of the tokenizer:
+    queries answered meanwhile from the published snapshot keep tokenising as that snapshot was
+    built; the shared tokenizer learns the words when the new snapshot is used (KnowledgeBase._use)."""
+    base = _jieba()
+    own = jieba.Tokenizer()
+    own.FREQ, own.total, own.initialized = dict(base.FREQ), base.total, True
+    own.user_word_tag_tab = dict(base.user_word_tag_tab)
+    _add(own, [w for w in words if len(w) >= 2])
+    _local.tokenizer = own
+    try:
+        yield
+    finally:
+        del _local.tokenizer
+
+
 def general_frequency(word: str) -> int:
     """How word-like a string is: its frequency in jieba's dictionary of general Chinese, the
     knowledge base's own terms counting as frequent words (0: not a word at all)."""
@@ -91,7 +118,7 @@ def everyday_frequency(word: str) -> int:
 def dictionary_words(text: str) -> list[str]:
     """`text` cut into dictionary words; unknown stretches fall apart into single characters
     rather than being guessed into words."""
-    return list(_jieba().cut(text, HMM=False))
+    return list(_tokenizer().cut(text, HMM=False))
 
 
 @functools.lru_cache(maxsize=1)
@@ -133,7 +160,7 @@ def content_words(text: str) -> list[str]:
 
 def _segments(text: str) -> list[str]:
     # Quotes split words the documents quote (“职普”融通): drop them before segmenting.
-    return _jieba().lcut_for_search(_QUOTES.sub("", fold(text)))
+    return _tokenizer().lcut_for_search(_QUOTES.sub("", fold(text)))
 
 
 # which-phrases: 哪一周 asks for a week, it does not mention 一周 (as 一周岁 does)
