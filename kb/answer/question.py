@@ -86,7 +86,7 @@ _ROLE = re.compile(r"(老师|教师|家长|学生|校长|员工|职工|工作人
 # the speaker as a person (我们有哪些权利), not their school, unit or family (我们学校, 我家孩子)
 _SPEAKER_PERSON = re.compile(r"(?:我们|咱们|我)(?!们|县|市|校|学校|局|单位|部门|这|那|家|的)")
 # 我们单位 / 我们县里 / 我校: the speaker
-_SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里，,？?])"
+_SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里被是列作当负承参，,？?])"
                    r"|我(?:县|市|校|局|单位)|本(?:县|市|单位|局|校)|(?<![州省])(?:县里|市里)")
 
 
@@ -142,8 +142,14 @@ _MEASURE_NOUNS = (
 _ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条)?(工作|任务|规定|目标|要求|事)|此项|上述|前面")
 
 
+_TASKS_OF_UNIT = re.compile(r"(?:哪些|哪项|哪几项|哪个|什么|哪一项)[^，,。？?]{0,6}?(?:任务|工作|事项?|事情)(?:里|中)?"
+                            r"(?:的|当|做|担任|是|作为)?(?:责任单位|负责单位)")
+
+
 def _asks(qn: str) -> frozenset[str]:
     found = set()
+    # 州科技局被列为哪些任务的责任单位 / 在哪项任务里当责任单位: the tasks of a unit named, not a who-question
+    qn = _TASKS_OF_UNIT.sub("哪些任务", qn)
     if cues.WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn)):      # 州财政局作为责任单位承担哪些工作
         found.add("who")
     if cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)[？?。]?$|有(啥|什么)关系|和我们有关", qn):

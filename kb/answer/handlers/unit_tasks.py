@@ -44,8 +44,9 @@ class UnitTasks:
             note = f"（含以“{'、'.join(via_group)}”名义列出的任务）" if any(
                 set(via_group) & set(c.units) for c in clauses) else ""
             parts.append(f"{canonical}作为责任单位的{scope}任务共{len(clauses)}项{note}：\n" + task_lines(ctx, clauses, when))
-            if not years:
-                parts.append(_named_lines(ctx, canonical, clauses))
+            named = "" if years else _named_lines(ctx, canonical, clauses)
+            if named:
+                parts.append(named)
         return ctx.result(q.text, "\n".join(parts) + lead_note(qn, tasks.values()), "unit_tasks")
 
 
