@@ -149,3 +149,29 @@ def test_a_list_question_is_answered_by_the_article_that_enumerates_it(multi_kb,
     ans = multi_kb.ask(question)
     assert cited(ans)[0] == ("教师法(2009-08-27)", clause_id)
     assert "（一）" in ans.answer and "（六）" in ans.answer
+
+
+@pytest.mark.parametrize("question", [
+    "州科技局在方案中被列为哪些任务的责任单位？",
+    "州科技局在哪项工作里当责任单位？",
+    "我是州科技局的工作人员，请问这个方案里我们局被列为哪项工作的责任单位？",
+])
+def test_which_tasks_a_named_unit_is_责任单位_of_is_a_tasks_question(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "unit_tasks"
+    assert [c for _, c in cited(ans)] == ["二（一）2", "二（七）1（2）"]
+
+
+@pytest.mark.parametrize("history,question,clause_id,must", [
+    (["楚雄师院在这个方案里有什么任务？"], "它要建成什么样的学校？", "二（一）1", "省级优质本科高校"),
+    (["方案里对职业院校引进高水平老师有什么新办法？"], "这项改革由哪些部门负责？", "二（七）1（1）", "州人力资源和社会保障局"),
+])
+def test_a_follow_up_that_points_back_keeps_the_earlier_subject(multi_kb, history, question, clause_id, must):
+    ans = multi_kb.ask(question, history)
+    assert cited(ans)[0] == (PLAN, clause_id)
+    assert must in ans.answer
+
+
+def test_a_version_named_by_its_year_in_a_follow_up(multi_kb):
+    ans = multi_kb.ask("那2018年那个版本是怎么规定的？", ["国防教育法2024年修订后，全民国防教育日定在哪一天？"])
+    assert cited(ans)[0] == ("国防教育法(2018-04-27)", "第一章第十二条")

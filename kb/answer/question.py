@@ -139,7 +139,7 @@ _MEASURE_NOUNS = (
                           r"(多少|(?<!哪)几|怎么算|如何计算|怎么计算|怎么给|怎么发|按什么|什么标准)")),
     ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|(?<!哪)几)(?!个?(年|月|天|小时|岁|%))")),
 )
-_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条)?(工作|任务|规定|目标|要求|事)|此项|上述|前面")
+_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容)|此项|上述|前面")
 
 
 _TASKS_OF_UNIT = re.compile(r"(?:哪些|哪项|哪几项|哪个|什么|哪一项)[^，,。？?]{0,6}?(?:任务|工作|事项?|事情)(?:里|中)?"
@@ -214,8 +214,9 @@ _GENERIC_WORDS = frozenset("要求 规定 具体 情况 问题 东西 时候 事
 # -- parts -----------------------------------------------------------------------------------------
 # a stretch of a message that asks something
 _ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|呢|[？?]|啥")
+_POINTS_BACK = re.compile(r"它|其|该校|该单位|这所|这个学校|这个单位")
 # a follow-up asking how something is ruled asks that, not the earlier question's figure or time
-_ASKS_HOW = re.compile(r"怎么|如何|怎样|咋|(?:规定|写|说)(?:了|的)?(?:什么|啥)")
+_ASKS_HOW = re.compile(r"怎么|如何|怎样|咋|什么样|哪种|(?:规定|写|说)(?:了|的)?(?:什么|啥)")
 _OLD_VERSION = re.compile(r"(修订|修改|修正)(之?前|以前)|旧版|老版|原来的?(版本|规定|法)|(之前|以前|上一)的?版本?|原版")
 _REQUEST = re.compile(r"列出|列举|说明|介绍|告诉|讲讲|说说|解释|说一下|讲一下|列一下")   # asks without a question word
 
@@ -290,15 +291,22 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
 def _in_version_asked(q: Question, snap) -> Question:
     """A question about the version before a revision (修订前的版本是怎么规定的) is about that
     version alone, not the current one its law's title names."""
-    if snap is None or not _OLD_VERSION.search(q.normalized) or q.wants("compare"):
+    own_years = re.findall(r"((?:19|20)\d\d)\s*年", q.normalized)    # not those a follow-up inherits
+    if snap is None or q.wants("compare") or not (_OLD_VERSION.search(q.normalized) or own_years):
         return q
-    older = []
+    chosen = []
     for doc_id in q.documents:
         title = fold(snap.documents[doc_id].title)
         versions = sorted((d for d in snap.documents.values() if fold(d.title) == title), key=version_date)
-        if len(versions) > 1:
-            older.append(versions[-2].doc_id)
-    return replace(q, documents=tuple(dict.fromkeys(older))) if older else q
+        if len(versions) < 2:
+            continue
+        # the version of a year it names (那2018年那个版本), else the one before the current
+        dated = [d for d in versions if version_date(d)[:4] in own_years]
+        if dated:
+            chosen.append(dated[-1].doc_id)
+        elif _OLD_VERSION.search(q.normalized):
+            chosen.append(versions[-2].doc_id)
+    return replace(q, documents=tuple(dict.fromkeys(chosen))) if chosen else q
 
 
 def _parse_piece(message: str, piece: str, earlier: Question | None, snap) -> Question:
@@ -455,7 +463,10 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
     own = _ANAPHORA.sub("", q.normalized)
     if len(q.topic_words) >= 2:      # a topic of its own (finest words), in the earlier document
         inherited = () if q.documents else earlier.documents
-        context = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in inherited)) + own
+        # …about the unit or school the earlier one named, when it points back to it (它要建成什么样的学校)
+        named = "".join(earlier.units + earlier.entities) if _POINTS_BACK.search(q.normalized) and not (
+            q.units or q.entities) else ""
+        context = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in inherited)) + named + own
     else:
         context = f"{_topic_text(earlier)} {own}".strip()
     return replace(q, context=context, units=q.units or earlier.units, entities=q.entities or earlier.entities,
