@@ -139,7 +139,7 @@ _MEASURE_NOUNS = (
                           r"(多少|(?<!哪)几|怎么算|如何计算|怎么计算|怎么给|怎么发|按什么|什么标准)")),
     ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|(?<!哪)几)(?!个?(年|月|天|小时|岁|%))")),
 )
-_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容)|此项|上述|前面")
+_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容)|此项|上述|前面")
 
 
 _TASKS_OF_UNIT = re.compile(r"(?:哪些|哪项|哪几项|哪个|什么|哪一项)[^，,。？?]{0,6}?(?:任务|工作|事项?|事情)(?:里|中)?"
@@ -199,7 +199,8 @@ def _topic_words(qn: str, snap) -> tuple[str, ...]:
                     *(cue for _, cue in _ATTRIBUTES)):
         rest = pattern.sub(" ", rest)
     # words of the dictionary or the knowledge base, not stretches the segmenter guessed (会罚)
-    words = [t for t in tokens(rest) if len(t) > 1 and t not in _GENERIC_WORDS
+    # (a year or a figure is a constraint on a topic, not one: 从2025年开始吗)
+    words = [t for t in tokens(rest) if len(t) > 1 and t not in _GENERIC_WORDS and not re.search(r"\d", t)
              and (general_frequency(t) or snap is not None and t in snap.doc_freq)]
     return tuple(sorted(finest(words)))
 
