@@ -175,3 +175,15 @@ def test_a_follow_up_that_points_back_keeps_the_earlier_subject(multi_kb, histor
 def test_a_version_named_by_its_year_in_a_follow_up(multi_kb):
     ans = multi_kb.ask("那2018年那个版本是怎么规定的？", ["国防教育法2024年修订后，全民国防教育日定在哪一天？"])
     assert cited(ans)[0] == ("国防教育法(2018-04-27)", "第一章第十二条")
+
+
+@pytest.mark.parametrize("question", [
+    "方案裏講的五個一體化，分別是哪五個？",
+    "五个一体化分别是哪五个？",
+    "五个一体化是哪些？",
+])
+def test_a_list_named_by_its_heading_is_enumerated(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0] == (PLAN, "二（五）")
+    for item in ("人才培养一体化", "招生工作一体化", "专业布局一体化", "项目谋划一体化", "师资力量一体化"):
+        assert item in ans.answer

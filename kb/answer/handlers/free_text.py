@@ -85,13 +85,15 @@ class FreeText:
         unit = q.measure
         q_tokens = tokens(ctx.topic(context))
         all_tokens = tokens(context)
-        best_clause = hits[0].clause
         if wants_list and not (wants_number or wants_time):
-            enum = enumeration(ctx.whole_text(best_clause))
-            if enum and ctx.names_clause(q_tokens, best_clause):
-                n = ctx.cite(best_clause, hits[0].score)
-                return ctx.result(q.text, f"{best_clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
-        if wants_list and not (wants_number or wants_time):
+            # a clause among the best three whose heading the question names and which enumerates
+            # (五个一体化分别是哪五个 -> 构建五个“一体化”办学格局：一是…二是…)
+            named = tokens(cues.LIST.sub(" ", ctx.topic(context)))      # without 分别, 哪些 …
+            for hit in hits[:3]:
+                enum = enumeration(ctx.whole_text(hit.clause))
+                if enum and ctx.names_clause(named, hit.clause):
+                    n = ctx.cite(hit.clause, hit.score)
+                    return ctx.result(q.text, f"{hit.clause.title}：" + "；".join(enum) + f"[{n}]。", "list")
             hits = _enumerating_first(ctx, q_tokens, hits)
         scored = []
         q_bare = bare(context)
