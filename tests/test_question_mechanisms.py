@@ -187,3 +187,13 @@ def test_a_list_named_by_its_heading_is_enumerated(multi_kb, question):
     assert cited(ans)[0] == (PLAN, "二（五）")
     for item in ("人才培养一体化", "招生工作一体化", "专业布局一体化", "项目谋划一体化", "师资力量一体化"):
         assert item in ans.answer
+
+
+@pytest.mark.parametrize("question", [
+    "职中招生“一盘棋”具体实行哪几种招生方式？",
+    "“一盘棋”招生是怎么搞的？",
+])
+def test_a_quoted_phrase_leads_to_the_clause_that_has_it(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0] == (PLAN, "二（五）")
+    assert "一盘棋" in ans.answer

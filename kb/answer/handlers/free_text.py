@@ -68,6 +68,15 @@ class FreeText:
             clauses = ctx.snap.clauses
             hits = ([h for h in hits if h.clause.doc_id in named]
                     or ctx.search(context, k=5, where=lambda i: clauses[i].doc_id in named))
+        # a phrase the question quotes (职中招生“一盘棋”) is in the answering clause when a clause has it
+        quoted = [fold(p) for p in re.findall(r"[“\"]([^”\"]{2,20})[”\"]", qn)]
+        if quoted:
+            clauses = ctx.snap.clauses
+            folded = ctx.snap.memo("folded_texts", lambda: [fold(c.text) for c in clauses])
+            holding = {i for i, text in enumerate(folded) if all(p in text for p in quoted)
+                       and (not named or clauses[i].doc_id in named)}
+            if holding and not any(all(p in fold(h.clause.text) for p in quoted) for h in hits[:1]):
+                hits = ctx.search(context, k=5, where=lambda i: i in holding) or hits
         ctx.retrieved = hits
         if not hits or policy.unsupported(ctx, context, hits):
             return ctx.abstain(q.text)
