@@ -197,3 +197,13 @@ def test_a_quoted_phrase_leads_to_the_clause_that_has_it(multi_kb, question):
     ans = multi_kb.ask(question)
     assert cited(ans)[0] == (PLAN, "二（五）")
     assert "一盘棋" in ans.answer
+
+
+@pytest.mark.parametrize("question", [
+    "经费保障这块由哪些部门负责？",
+    "落实经费保障是哪几个部门的事？",
+])
+def test_a_who_question_naming_a_task_heading_is_answered_from_the_plan_whatever_else_is_indexed(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0] == (PLAN, "三（二）")
+    assert ans.responsible_units == ["州财政局", "州发展改革委", "州教育体育局", "州人力资源和社会保障局"]

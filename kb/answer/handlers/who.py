@@ -12,6 +12,10 @@ from kb.schema import Answer
 from kb.tokenize import tokens
 
 
+# what a who-question asks for, never what it is about (由哪些部门负责: 部门)
+_ASKED_OF_WHO = frozenset({"部门", "单位", "负责", "机构", "牵头"})
+
+
 class Who:
     name = "who"
 
@@ -21,16 +25,20 @@ class Who:
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
         clauses = ctx.snap.clauses
         with_units = ctx.search(q.context, k=5, where=lambda i: bool(clauses[i].units))
-        overall = {h.clause.uid for h in ctx.search(q.context, k=3)}
-        if not with_units or with_units[0].clause.uid not in overall:
-            return None      # the best matches have no 责任单位 list (a law article names its own bodies)
+        if not with_units:
+            return None
         best = with_units[0]
         # The task must be the one asked about; otherwise the answer lies in a clause without a
         # 责任单位 list (a law article, say) and the extractive answer handles it.
         topic = cues.WHO.sub(" ", ctx.topic(q.context))
         for name in [topic[a:b] for a, b, _ in unit_db.matches(topic)]:
             topic = topic.replace(name, " ")     # "…有州发改委吗": the units are the answer, not the topic
-        topic = [t for t in tokens(topic) if len(t) > 1]
+        topic = [t for t in tokens(topic) if len(t) > 1 and t not in _ASKED_OF_WHO]
+        overall = {h.clause.uid for h in ctx.search(q.context, k=3)}
+        # the best matches have no 责任单位 list (a law article names its own bodies), unless the
+        # question names the task's heading (经费保障这块由哪些部门负责 -> 落实经费保障)
+        if best.clause.uid not in overall and ctx.overlap(topic, best.clause.title) < thresholds().names_heading:
+            return None
         if ctx.overlap(topic, f"{' '.join(best.clause.path)} {best.clause.text}") < thresholds().min_coverage:
             return None
         c = best.clause
