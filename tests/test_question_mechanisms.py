@@ -207,3 +207,13 @@ def test_a_who_question_naming_a_task_heading_is_answered_from_the_plan_whatever
     ans = multi_kb.ask(question)
     assert cited(ans)[0] == (PLAN, "三（二）")
     assert ans.responsible_units == ["州财政局", "州发展改革委", "州教育体育局", "州人力资源和社会保障局"]
+
+
+@pytest.mark.parametrize("question", [
+    "老职教法和新职教法分别是哪天开始施行的？",
+    "新旧职业教育法分别从什么时候开始施行？",
+])
+def test_a_fact_asked_of_both_versions_is_given_for_each(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert "1996年9月1日" in ans.answer and "2022年5月1日" in ans.answer
+    assert "（1996年版）" in ans.answer and "（2022年版）" in ans.answer

@@ -9,7 +9,7 @@ from kb.answer.context import AnswerContext
 from kb.answer.policy import thresholds
 from kb.answer.question import Question
 from kb.answer.text import cn_date, sentence_with
-from kb.retrieve import doc_place
+from kb.retrieve import doc_place, version_date
 from kb.schema import Answer, Clause, Document
 from kb.textnorm import fold
 from kb.tokenize import tokens
@@ -33,13 +33,30 @@ class DocumentFacts:
             cue = cues.META[field]
             # a law's history is asked of the law the question names (劳动法修改过几次)
             if ctx.names_document(q.context) if field == "history" else _about_document(ctx, q.normalized, cue):
-                answer = _document_fact(ctx, q, field, ctx.scope_doc(q.context) or ctx.default_doc)
-                if answer is not None and all(answer.answer != f.answer for f in facts):
-                    facts.append(answer)
+                docs = _documents_asked(ctx, q)
+                for doc in docs:
+                    answer = _document_fact(ctx, q, field, doc)
+                    if answer is not None and len(docs) > 1:      # say which version each fact is of
+                        answer.answer = answer.answer.replace(f"《{doc.title}》", f"《{doc.title}》（{version_date(doc)[:4]}年版）", 1)
+                    if answer is not None and all(answer.answer != f.answer for f in facts):
+                        facts.append(answer)
         if not facts:
             return None
         facts[-1].answer = "\n".join(f.answer for f in facts)     # the last holds every citation
         return facts[-1]
+
+
+# both versions of a law asked at once (老职教法和新职教法分别是哪天开始施行的)
+_BOTH_VERSIONS = re.compile(r"(老|旧)[^，,。？?]{0,8}(和|与|跟|及)[^，,。？?]{0,3}新|新[^，,。？?]{0,8}(和|与|跟|及)[^，,。？?]{0,3}(老|旧)"
+                            r"|新旧|两个版本|两版|各版本")
+
+
+def _documents_asked(ctx: AnswerContext, q: Question) -> list[Document]:
+    """The document the question is about; every version of it, oldest first, when it asks of both."""
+    doc = ctx.scope_doc(q.context) or ctx.default_doc
+    if not _BOTH_VERSIONS.search(q.normalized):
+        return [doc]
+    return sorted((d for d in ctx.snap.documents.values() if fold(d.title) == fold(doc.title)), key=version_date)
 
 
 def _about_document(ctx: AnswerContext, qn: str, cue: re.Pattern) -> bool:
