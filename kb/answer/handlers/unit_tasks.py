@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from kb import units as unit_db
 from kb.answer.context import AnswerContext
+from kb.answer.policy import plan_documents
 from kb.answer.question import Question
 from kb.answer.text import display_sentence, responsibility_sentence, sentences, strip_number, with_items
 from kb.deadlines import Deadline, clause_deadline
@@ -58,14 +59,10 @@ def _named_lines(ctx: AnswerContext, unit: str, responsible: list[Clause]) -> st
     documents = {c.doc_id for c in responsible}
     seen = {(c.doc_id, c.clause_id) for c in responsible}
     named = []
-    for c in ctx.snap.clauses:
-        if c.doc_id in documents and (c.doc_id, c.clause_id) not in seen:
-            text = ctx.whole_text(c)
-            sentence = next((s.strip() for s in sentences(text)
-                             if not responsibility_sentence(s) and names & set(unit_db.scan(s, query=True))), "")
-            if sentence:
-                seen.add((c.doc_id, c.clause_id))
-                named.append((c, sentence))
+    for c, sentence, in_it in _units_named_in_text(ctx):
+        if c.doc_id in documents and (c.doc_id, c.clause_id) not in seen and names & in_it:
+            seen.add((c.doc_id, c.clause_id))
+            named.append((c, sentence))
     if not named:
         return ""
     lines = [f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{display_sentence(_first_sentence(strip_number(with_items(s, ctx.whole_text(c)))))}[{ctx.cite(c, 1.0, s)}]"
@@ -73,6 +70,24 @@ def _named_lines(ctx: AnswerContext, unit: str, responsible: list[Clause]) -> st
     groups = "、".join(sorted(names - {unit}))
     who = f"{unit}（或其所属的“{groups}”）" if groups else unit
     return f"文中还点名{who}的条款{len(named)}处：\n" + "\n".join(lines)
+
+
+def _units_named_in_text(ctx: AnswerContext) -> list[tuple[Clause, str, frozenset[str]]]:
+    """(clause, sentence, the units it names) for every sentence outside a 责任单位 list that names
+    a unit by any of its names, in the plans (documents that assign 责任单位), in document order;
+    built once per snapshot."""
+    def build():
+        found, done, plans = [], set(), plan_documents(ctx)
+        for c in ctx.snap.clauses:
+            if c.doc_id not in plans or (c.doc_id, c.clause_id) in done:
+                continue
+            done.add((c.doc_id, c.clause_id))
+            for s in sentences(ctx.whole_text(c)):
+                in_it = frozenset(unit_db.scan(s, query=True))
+                if in_it and not responsibility_sentence(s):
+                    found.append((c, s.strip(), in_it))
+        return found
+    return ctx.snap.memo("units_named_in_text", build)
 
 
 def _first_sentence(text: str) -> str:
