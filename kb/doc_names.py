@@ -1,6 +1,6 @@
 """Documents a question names in its own words: 新职教法 (职业教育法), 义教法 (义务教育法), 上海的
 义务教育法实施办法 (上海市实施《义务教育法》办法), and names of documents the knowledge base does
-not hold at all (云南省职业教育条例, 劳动合同法), which no clause of another document answers.
+not hold at all (贵州省职业教育条例, 劳动合同法), which no clause of another document answers.
 
 A name is read off the question's dictionary segmentation: a word that ends a document name
 (…法, 条例, 办法) with the content words right before it. It names a held document when its
@@ -71,7 +71,7 @@ def resolve(name: str, titles: dict[str, str]) -> list[str]:
             continue
         body = re.sub(r"^[\u4e00-\u9fff]{2,3}?[省市州县](?=实施)", "", title[: -len(own)])
         if ending == "实施办法" or (ending == "办法" and body.startswith("实施")):
-            matches = set(core) <= set(body)            # 义务教育法实施办法 ~ 实施义务教育法办法
+            matches = set(core) <= set(body)            # X法实施办法 ~ 实施X法办法
         else:
             matches = body.startswith(core[0]) and _in_order(core, body)
         if matches:

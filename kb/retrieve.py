@@ -221,7 +221,7 @@ def kind_documents(question: str, snap: Snapshot) -> tuple[str, ...]:
 
 def unknown_documents(question: str, snap: Snapshot) -> list[str]:
     """Names of documents the question asks about that the knowledge base does not hold
-    (云南省职业教育条例)."""
+    (贵州省职业教育条例)."""
     return [name for name in doc_names.names_in(question)
             if name not in _scope_index(snap).keys and not doc_names.resolve(name, _bare_titles(snap))
             and doc_names.unknown(name)]
@@ -239,7 +239,7 @@ def _document_scope(question: str, snap: Snapshot) -> dict[str, float]:
     index = _scope_index(snap)
     q = fold(question)
     named = index.named_keys(q)
-    # names in the question's own words: 新职教法, 上海的义务教育法实施办法
+    # names in the question's own words: 新职教法, 河南的职业教育法实施办法
     for name in doc_names.names_in(question):
         if name not in index.keys:
             for doc_id in doc_names.resolve(name, _bare_titles(snap)):

@@ -28,7 +28,7 @@ LIST = re.compile(r"哪些|哪几|几种|几类|哪[一二三四五六七八九�
 COMPARE = re.compile(r"变化|区别|不同|相比|对比|新旧|修订前后|修改前后|改了什么|修改了什么|有何变化|差异"
                      r"|比(?:老|旧|原|以前的?|修订前的?)版|新版[^？?]*(?:老|旧)版|(?:老|旧)版[^？?]*新版")
 FOLLOWUP = re.compile(r"^(那|那么|那它|它|其|该|这|此|还有|另外|然后)|[它其该此这]|呢[？?]?$")
-# what has actually happened (实际完成了多少, 今年新开了哪些专业), which plans and laws do not report
+# what has actually happened (实际培训了多少人, 去年建成了几所), which plans and laws do not report
 ACTUAL = re.compile(r"实际|已经|目前已|截至目前|到目前|完成了多少|建成了|新开了?|开了哪些|招了多少|去年")
 # a numbered slogan: four digits or more (3377522), or a quoted number (“21”)
 SLOGAN = re.compile(r"(?<![\d.])(\d{4,})(?![\d年.%])|[“\"](\d{2,})[”\"]")

@@ -104,7 +104,7 @@ def _unwrap(text: str) -> tuple[str, str]:
         where = "".join(places(m["who"]))
         rest = _SPEAKER_PERSON.sub((synonyms(role[1]) or (role[1],))[0], text[m.end():])
         text = (f"{where}，" if where else "") + rest
-    # (我是老师，对学校给我的处分不服… and 我是乙肝病毒携带者… stay: they are what is asked about)
+    # (我是乙肝病毒携带者… introduces no unit and no role: it stays, it is what is asked about)
     text = _POLITENESS.sub("", text).strip(" ，,。：:")
     if speaker:
         text = _SELF.sub(speaker, text)
@@ -224,7 +224,7 @@ _REQUEST = re.compile(r"列出|列举|说明|介绍|告诉|讲讲|说说|解释|
 
 def _split_parts(text: str) -> list[tuple[str, bool]]:
     """The questions in a message that asks several: "…比例是多少？这项工作由哪两个部门负责？",
-    or "楚雄医专新开了哪些专业，学费一年多少？" (two stretches of one sentence that each ask), each
+    or "楚雄技师学院有哪些专业，住宿费多少？" (two stretches of one sentence that each ask), each
     with whether it continues the sentence of the one before. A stretch that asks nothing
     (我家孩子在楚雄市职中读书，) belongs to the question after it."""
     parts: list[tuple[str, bool]] = []
@@ -257,8 +257,8 @@ def parse(text: str, history: list[str], snap) -> Question:
     parts: list[Question] = []
     for piece, same_sentence in pieces:
         part = _parse_one(text, piece, parts[-1] if parts else earlier, snap)
-        # two stretches of one sentence ask about the same school or unit (楚雄医专今年新开了哪些
-        # 专业，学费一年多少？)
+        # two stretches of one sentence ask about the same school or unit (楚雄技师学院有哪些
+        # 专业，住宿费多少？)
         if same_sentence and parts and not part.asked_names:
             part = replace(part, asked_names=parts[-1].asked_names)
         parts.append(part)
@@ -278,8 +278,8 @@ def _previous(history: list[str], snap) -> Question | None:
 
 
 def _parse_last(message: str, earlier: Question | None, snap) -> Question:
-    """The last question of a message, completed from the parts before it (优质学校建设的责任单位里
-    有州审计局吗？请列出全部责任单位 -> the units of 优质学校建设)."""
+    """The last question of a message, completed from the parts before it (职教高考改革的责任单位里
+    有州财政局吗？把单位都列出来 -> the units of 职教高考改革)."""
     for piece, _ in _split_parts(message):
         earlier = _parse_one(message, piece, earlier, snap)
     return earlier
@@ -290,7 +290,7 @@ def _parse_one(message: str, piece: str, earlier: Question | None, snap) -> Ques
 
 
 def _in_version_asked(q: Question, snap) -> Question:
-    """A question about the version before a revision (修订前的版本是怎么规定的) is about that
+    """A question about the version before a revision (旧版里是怎么写的) is about that
     version alone, not the current one its law's title names."""
     own_years = re.findall(r"((?:19|20)\d\d)\s*年", q.normalized)    # not those a follow-up inherits
     if snap is None or q.wants("compare") or not (_OLD_VERSION.search(q.normalized) or own_years):

@@ -1,5 +1,5 @@
 """What a term means, from the sentence that defines it: 本法所称职业教育，是指…; （一）各级各类学校，
-是指…; …对三周岁到入小学前的儿童（以下称学前儿童）实施的… ("学前儿童是指多大的孩子？")."""
+是指…; …对三周岁到入小学前的儿童（以下称学前儿童）实施的… ("以下称的学前儿童具体指哪些孩子？")."""
 from __future__ import annotations
 
 import re
