@@ -19,6 +19,8 @@ _ENDINGS = ("实施办法", "条例", "办法", "法")
 _NOT_NAMES = frozenset("办法 方法 说法 做法 看法 想法 合法 非法 违法 依法 立法 执法 守法 用法 写法 算法 司法 "
                        "手法 疗法 无法 设法 没法 有法 大法 宪法".split())
 _VERSION = re.compile(r"^(新|旧|老|原|现行|最新|修订后的?|修订前的?|修改后的?|修改前的?)")
+# 这部法, 该条例, 上述办法: a reference to a document named before, not a name
+_REFERENCE = re.compile(r"^(这|那|该|此|本|上述|前述)(部|个|项|条|份|本)?")
 _JOINERS = frozenset("的 里 中 按 按照 根据 依照 依据 和 与 及 对 在 是 说 讲 关于".split())
 _MAX_WORDS = 4
 
@@ -34,7 +36,7 @@ def names_in(question: str) -> list[str]:
         while start > 0 and i - start < _MAX_WORDS and _content(words[start - 1]):
             start -= 1
         name = _VERSION.sub("", "".join(words[start:i + 1]))
-        if len(name) >= 3:
+        if len(name) >= 3 and not _REFERENCE.match(name):
             names.append(name)
     return names
 

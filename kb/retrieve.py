@@ -20,7 +20,7 @@ from kb.embed import backend_for, embed
 from kb.schema import Document, ScoredClause
 from kb.store import Snapshot, Store
 from kb.textnorm import cn_to_int, fold, to_halfwidth
-from kb.tokenize import general_frequency, synonym_tokens, synonyms, tokens
+from kb.tokenize import general_frequency, synonym_groups, synonyms, tokens
 
 DENSE_WEIGHT = 0.3       # keyword evidence is the stronger signal (ARCHITECTURE.md); measured on eval/gold
 TITLE_BOOST = 1.0        # a clause whose own heading the question quotes
@@ -427,8 +427,9 @@ class Retriever:
         """BM25 top n, plus the top n of each document in `named` (a document the question names
         must compete even when other documents repeat the topic's words more often)."""
         scores = snap.keyword_scores(tokens(question))
-        if extra := synonym_tokens(question):
-            scores = scores + SYNONYM_WEIGHT * snap.keyword_scores(extra)
+        for alternatives in synonym_groups(question):
+            # a clause using two doc-words for one everyday word (孩子: 未成年人…子女) counts once
+            scores = scores + SYNONYM_WEIGHT * np.max([snap.keyword_scores(alt) for alt in alternatives], axis=0)
         top = list(top_indexes(scores, n))
         for doc_id in named:
             own = clauses_of(snap).get(doc_id, np.empty(0, dtype=np.int64))

@@ -193,6 +193,17 @@ def synonyms(token: str) -> tuple[str, ...]:
 def synonym_tokens(text: str) -> list[str]:
     """Tokens of the documents' words for a question's everyday words (每天 -> 每日, 最多 ->
     不得超过), except those the question already has."""
+    return list(dict.fromkeys(t for group in synonym_groups(text) for alternative in group for t in alternative))
+
+
+def synonym_groups(text: str) -> list[list[list[str]]]:
+    """Per everyday word of the question that has documents' words, the tokens of each of those
+    words (孩子 -> [[未成年人], [儿童], [子女], [学生]]), without the question's own tokens: one
+    word of the question is one piece of evidence, whichever of its doc-words a clause uses."""
     own = set(tokens(text))
-    extra = [t for seg in _segments(text) for s in synonyms(seg) for t in tokens(s)]
-    return [t for t in dict.fromkeys(extra) if t not in own]
+    groups = []
+    for seg in dict.fromkeys(_segments(text)):
+        alternatives = [alt for s in synonyms(seg) if (alt := [t for t in tokens(s) if t not in own])]
+        if alternatives:
+            groups.append(alternatives)
+    return groups

@@ -103,7 +103,7 @@ class Corrector:
         # a slip changes a character or two, never the whole stretch (起施行 is not 歧视性)
         allowed = 1 if len(piece) <= 4 else 2
         # what was meant is a word (of the dictionary, the gazetteer or a title), not a fragment
-        candidates = [w for w in self.by_sound.get(sound(piece), ()) if general_frequency(w) >= max(rarity, 1)
+        candidates = [w for w in self.by_sound.get(sound(piece), ()) if general_frequency(w) > rarity
                       and 0 < _changed(piece, w) <= allowed]
         fewest = min((_changed(piece, w) for w in candidates), default=0)
         candidates = [w for w in candidates if _changed(piece, w) == fewest]

@@ -45,6 +45,7 @@ class Gazetteer:
     # `heads` finds the next place a name may start, so a scan skips the text between in C
     lengths_by_head: dict[str, tuple[int, ...]] = field(default_factory=dict)
     heads: re.Pattern = re.compile(r"(?!)")
+    suffixless: frozenset[str] = frozenset()    # short names without their 局/委 (州财政)
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,6 +58,7 @@ def gazetteer() -> Gazetteer:
             g.full[fold(alias)] = e["name"]
         for alias in e["short"]:
             g.short[fold(alias)] = e["name"]
+    _add_suffixless(g)
     heads: dict[str, set[int]] = {}
     for name in [*g.full, *g.short]:
         if len(name) >= 2:
@@ -67,6 +69,25 @@ def gazetteer() -> Gazetteer:
         seconds[head[0]] = seconds.get(head[0], "") + head[1]
     g.heads = re.compile("|".join(re.escape(a) + "[" + re.escape(b) + "]" for a, b in seconds.items()))
     return g
+
+
+def _add_suffixless(g: Gazetteer) -> None:
+    """People drop a department's 局/委 (州财政 for 州财政局, 州人社 for 州人社局): those forms are
+    short names too (questions only), when they stay long enough to say which unit and only one
+    unit is so called."""
+    found: dict[str, set[str]] = {}
+    for alias, name in g.full.items():
+        if g.entries[name].kind == "部门" and alias.startswith("州") and alias[-1] in "局委":
+            found.setdefault(alias[:-1], set()).add(name)
+    for stripped, names in found.items():
+        if len(stripped) >= 3 and len(names) == 1 and stripped not in g.full and stripped not in g.short:
+            g.short[stripped] = names.pop()
+            g.suffixless |= {stripped}
+
+
+# What may follow a unit named without its 局/委: what it does or is asked (州财政要…, 州人社、州教体),
+# not more of a word (楚雄州教育事业, 州科技创新 name no department)
+_AFTER_SUFFIXLESS = re.compile(r"$|[^\u4e00-\u9fff]|[在要的和与及是有负做需承牵呢吗都还也参配等这那该应对]")
 
 
 def _with_prefixes(names: list[str], prefixes: dict[str, str]) -> list[str]:
@@ -138,6 +159,8 @@ def _matches(text: str, query: bool) -> tuple[tuple[int, int, str], ...]:
     while (head := g.heads.search(key, i)) is not None:
         i = head.start()
         hit, n = _match_at(key, i, query)
+        if hit and key[i:i + n] in g.suffixless and not _AFTER_SUFFIXLESS.match(key, i + n):
+            hit = None
         if hit and g.short.get(key[i:i + n]) == hit:
             m = _short_at(key, i + n)
             if m:

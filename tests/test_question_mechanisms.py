@@ -217,3 +217,72 @@ def test_a_fact_asked_of_both_versions_is_given_for_each(multi_kb, question):
     ans = multi_kb.ask(question)
     assert "1996年9月1日" in ans.answer and "2022年5月1日" in ans.answer
     assert "（1996年版）" in ans.answer and "（2022年版）" in ans.answer
+
+
+@pytest.mark.parametrize("question", [
+    "方案里哪里写到了“双师型”教师？",
+    "文件中哪些地方说到双师型教师？",
+    "方案讲到“双师型”教师的是哪几处",
+])
+def test_quotes_are_no_part_of_a_mentioned_term(multi_kb, question):
+    # the plan writes it both ways: 双师型教师能力提升 and 加强“双师型”教师选拔
+    ans = multi_kb.ask(question)
+    assert ans.kind == "mention"
+    assert {c for _, c in cited(ans)} == {"二（三）", "二（七）1（3）"}
+
+
+def test_a_mentioned_term_not_in_the_documents_falls_back_to_the_phrase_it_quotes(multi_kb):
+    ans = multi_kb.ask("方案里提到“3+2”模式的是哪几处？")
+    assert ans.kind == "mention" and "“3+2”" in ans.answer
+    assert {c for _, c in cited(ans)} == {"二（二）2", "二（六）2"}
+
+
+@pytest.mark.parametrize("history,question,doc_id,must", [
+    (["职业教育活动周定在每年几月？"], "这部法律什么时候开始实施的？", "职业教育法(2022-04-20)", "2022年5月1日"),
+    (["职业教育活动周定在每年几月？"], "该法是哪天起施行的", "职业教育法(2022-04-20)", "2022年5月1日"),
+    (["孩子几岁要上小学？"], "这部法叫什么名字？", "义务教育法(2018-12-29)", "义务教育法"),
+    (["劳动法规定每天工作几个小时？"], "这个法律是哪一年通过的？", "劳动法(2018-12-29)", "1994年7月5日"),
+])
+def test_a_follow_up_naming_its_law_as_this_law_means_the_law_that_answered_before(multi_kb, history, question,
+                                                                                  doc_id, must):
+    ans = multi_kb.ask(question, history)
+    assert not ans.abstained, ans.answer
+    assert ans.citations[0].doc_id == doc_id
+    assert must in ans.answer
+
+
+@pytest.mark.parametrize("question", ["州财政要做哪些事？", "州财政在方案里涉及哪些工作", "方案里跟州财政有关的任务有哪些"])
+def test_a_department_named_without_its_ju_is_that_department(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "unit_tasks"
+    assert {"二（一）1", "二（五）", "三（二）"} <= {c for _, c in cited(ans)}
+
+
+@pytest.mark.parametrize("text", ["楚雄州教育事业发展得怎么样", "全州教育系统有多少老师", "楚雄州科技创新有什么政策"])
+def test_a_place_and_a_field_are_no_department(text):
+    from kb.units import find_units
+    assert find_units(text) == []
+
+
+@pytest.mark.parametrize("question", ["五个一体化分别指哪几个方面？", "五个“一体化”包括哪几块", "五个一体化具体是指哪五个"])
+def test_the_asking_words_of_a_list_question_are_not_its_topic(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0] == (PLAN, "二（五）")
+    for item in ("人才培养一体化", "招生工作一体化", "师资力量一体化"):
+        assert item in ans.answer
+
+
+@pytest.mark.parametrize("wrong", ["不收", "不发", "不给"])
+def test_a_negated_verb_is_no_slip(multi_kb, wrong):
+    fixed, found = corrector(multi_kb.snapshot()).correct(f"学校哪些费用是{wrong}的")
+    assert found == [] and wrong in fixed
+
+
+@pytest.mark.parametrize("history,question", [
+    (["周末让我加班又不安排补休，加班费怎么算？"], "那国庆节那天上班呢？"),
+    (["休息日加班又不给补休，工资怎么算？"], "那春节期间上班呢？"),
+])
+def test_a_follow_up_that_swaps_the_case_keeps_what_was_asked(multi_kb, history, question):
+    ans = multi_kb.ask(question, history)
+    assert cited(ans)[0] == ("劳动法(2018-12-29)", "第四章第四十四条")
+    assert "百分之三百" in ans.answer

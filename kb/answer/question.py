@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from kb import units as unit_db
 from kb.answer import cues
-from kb.answer.text import NOT_COUNTED
+from kb.answer.text import NOT_COUNTED, unquoted
 from kb.retrieve import finest, kind_documents, named_documents, topic_of, unknown_documents, version_date
 from kb.schema import InputError
 from kb.textnorm import fold, t2s, to_halfwidth
@@ -69,6 +69,9 @@ class Question:
     # the question completed from the one before, tried when this one, read alone, finds no answer
     # (it may or may not continue the conversation: "加班费怎么算？" after another topic)
     completed: "Question | None" = None
+    # a follow-up naming its document only as 这部法 after a question that named none: the earlier
+    # question, whose best clause's document it means
+    document_of: str = ""
     topic_words: tuple[str, ...] = field(default=(), compare=False)  # its own content words
 
     def wants(self, what: str) -> bool:
@@ -139,7 +142,9 @@ _MEASURE_NOUNS = (
                           r"(多少|(?<!哪)几|怎么算|如何计算|怎么计算|怎么给|怎么发|按什么|什么标准)")),
     ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|(?<!哪)几)(?!个?(年|月|天|小时|岁|%))")),
 )
-_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容)|此项|上述|前面")
+# 这部法, 该条例: the document of the question before
+_DOC_REFERENCE = re.compile(r"(这|该|此|那)(部|个|份|项)?(法律?|条例|办法|文件)(?![律规])")
+_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容)|此项|上述|前面|" + _DOC_REFERENCE.pattern)
 
 
 _TASKS_OF_UNIT = re.compile(r"(?:哪些|哪项|哪几项|哪个|什么|哪一项)[^，,。？?]{0,6}?(?:任务|工作|事项?|事情)(?:里|中)?"
@@ -418,7 +423,7 @@ def _mention_term(qn: str) -> str:
     m = next((m for cue in cues.TERM_MENTION if (m := cue.match(qn))), None)
     if m is None:
         return ""
-    term = re.sub(r"^(?:这个|本|该)?(?:方案|文件)(?:中|里)?", "", m[1]).strip("“”\"'「」 ")
+    term = unquoted(re.sub(r"^(?:这个|本|该)?(?:方案|文件)(?:中|里)?", "", m[1])).strip()
     return term if len(term) >= 2 else ""
 
 
@@ -453,6 +458,13 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
     the unit, the document, what is asked) it takes from there; what it says replaces it."""
     names_own = bool(q.units or q.entities)
     asks_own = bool(q.asks - {"list"} or q.attribute or q.meta_fields or _ASKS_HOW.search(q.normalized))
+    if _DOC_REFERENCE.search(q.normalized) and not q.documents:
+        # 这部法是从哪天开始施行的: the earlier question's document, not its topic
+        own = _DOC_REFERENCE.sub("", _ANAPHORA.sub("", q.normalized))
+        if not earlier.documents:
+            return replace(q, context=own, inherited=True, document_of=earlier.context)
+        titles = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in earlier.documents))
+        return replace(q, context=titles + own, documents=earlier.documents, inherited=True)
     if names_own and not q.topic_words and not asks_own:
         # 那州审计局呢？ -> 州审计局负责哪些任务？: the earlier question with the new name in it
         context = _swap_names(earlier.context, earlier.units + earlier.entities, (q.units + q.entities)[0])
@@ -470,14 +482,18 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
         context = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in inherited)) + named + own
     else:
         context = f"{_topic_text(earlier)} {own}".strip()
-    return replace(q, context=context, units=q.units or earlier.units, entities=q.entities or earlier.entities,
-                   documents=q.documents or earlier.documents,
-                   asks=q.asks if asks_own else earlier.asks | q.asks,
-                   attribute=q.attribute or ("" if asks_own else earlier.attribute),
-                   measure=q.measure or ("" if asks_own else earlier.measure),
-                   years=q.years or earlier.years, asked_names=q.asked_names or earlier.asked_names,
-                   inherited=True, completed=None,
-                   topic_words=q.topic_words or earlier.topic_words)
+    completed = replace(q, context=context, units=q.units or earlier.units, entities=q.entities or earlier.entities,
+                        documents=q.documents or earlier.documents,
+                        asks=q.asks if asks_own else earlier.asks | q.asks,
+                        attribute=q.attribute or ("" if asks_own else earlier.attribute),
+                        measure=q.measure or ("" if asks_own else earlier.measure),
+                        years=q.years or earlier.years, asked_names=q.asked_names or earlier.asked_names,
+                        inherited=True, completed=None,
+                        topic_words=q.topic_words or earlier.topic_words)
+    if len(q.topic_words) >= 2 and not asks_own:
+        # 那国庆节当天上班呢？ after 加班费怎么算: its own words first, else the earlier question's with them
+        completed = replace(completed, completed=replace(completed, context=f"{earlier.context} {own}"))
+    return completed
 
 
 def _topic_text(q: Question) -> str:

@@ -4,6 +4,7 @@ things is answered part by part."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from kb.answer import policy
 from kb.answer.context import AnswerContext
@@ -88,6 +89,8 @@ class Answerer:
         return llm.sources(answer, self.ctx.retrieved, self.ctx.snap.documents)
 
     def _single(self, q: Question) -> Answer:
+        if q.document_of and not q.documents:
+            q = self._in_document_of(q)
         if q.unknown_documents and not q.documents:
             answer = self.ctx.abstain(q.text, "知识库中没有" + "、".join(f"《{d}》" for d in q.unknown_documents) + "。")
         elif policy.foreign(self.ctx, q.normalized):
@@ -97,6 +100,14 @@ class Answerer:
         if answer.abstained and q.completed is not None:
             return self._single(q.completed)      # read alone it has no answer: as a follow-up
         return answer
+
+    def _in_document_of(self, q: Question) -> Question:
+        """这部法… after a question that named no document: the document its best clause is in."""
+        hits = self.ctx.search(q.document_of, k=1)
+        if not hits:
+            return q
+        doc = self.ctx.snap.documents[hits[0].clause.doc_id]
+        return replace(q, documents=(doc.doc_id,), context=f"《{doc.title}》{q.context}")
 
     def _compound(self, q: Question) -> Answer:
         """Several questions in one ("董事会最少几个人？对董事的教学经验有要求吗？"): each part is

@@ -59,9 +59,21 @@ def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE.findall(text) if s.strip() and len(s.strip()) > 1]
 
 
-def sentence_with(text: str, value: str) -> str:
+def sentence_with(text: str, value: str, unquote: bool = False) -> str:
     key = fold(value)
-    return next((s.strip() for s in sentences(text) if key in fold(s)), "")
+    return next((s.strip() for s in sentences(text) if key in (unquoted(fold(s)) if unquote else fold(s))), "")
+
+
+_QUOTE_MARKS = re.compile(r"[“”\"'「」‘’]")
+
+
+def unquoted(text: str) -> str:
+    return _QUOTE_MARKS.sub("", text)
+
+
+def quoted_phrases(text: str) -> list[str]:
+    """The phrases a text puts in quotes (“3+2”, "一盘棋")."""
+    return re.findall(r"[“\"「‘]([^”\"」’]{1,20})[”\"」’]", text)
 
 
 def responsibility_sentence(text: str) -> str:

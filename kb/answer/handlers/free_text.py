@@ -13,7 +13,8 @@ from kb.answer import cues, policy
 from kb.answer.context import AnswerContext
 from kb.answer.policy import thresholds
 from kb.answer.question import Question
-from kb.answer.text import (YEARISH, display_sentence, enumeration, figure_fit, has_quantity, responsibility_sentence,
+from kb.answer.text import (YEARISH, display_sentence, enumeration, figure_fit, has_quantity, quoted_phrases,
+                            responsibility_sentence,
                             sentences, states, time_scope, with_continuation, with_following, with_items,
                             with_next_if_short)
 from kb.deadlines import base_year, deadline_of_text
@@ -69,7 +70,7 @@ class FreeText:
             hits = ([h for h in hits if h.clause.doc_id in named]
                     or ctx.search(context, k=5, where=lambda i: clauses[i].doc_id in named))
         # a phrase the question quotes (职中招生“一盘棋”) is in the answering clause when a clause has it
-        quoted = [fold(p) for p in re.findall(r"[“\"]([^”\"]{2,20})[”\"]", qn)]
+        quoted = [fold(p) for p in quoted_phrases(qn) if len(p) >= 2]
         if quoted:
             clauses = ctx.snap.clauses
             folded = ctx.snap.memo("folded_texts", lambda: [fold(c.text) for c in clauses])

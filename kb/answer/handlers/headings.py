@@ -6,7 +6,7 @@ from kb.answer import cues
 from kb.answer.context import AnswerContext
 from kb.answer.policy import thresholds
 from kb.answer.question import Question
-from kb.answer.text import bigram_index, sentence_with, strip_number
+from kb.answer.text import bigram_index, quoted_phrases, sentence_with, strip_number, unquoted
 from kb.retrieve import finest
 from kb.schema import Answer
 from kb.textnorm import fold
@@ -56,17 +56,23 @@ class TermMentions:
         return bool(q.mention_term)
 
     def answer(self, q: Question, ctx: AnswerContext) -> Answer | None:
-        term = fold(q.mention_term)
         scope = ctx.scope_doc(q.context)
         snap = ctx.snap
-        folded = snap.memo("folded_first_parts", lambda: [(c, fold(c.text)) for c in ctx.kb._first_parts(snap.clauses)])
-        clauses = [c for c, text in folded if term in text and c.clause_id != "文件信息"
-                   and (scope is None or c.doc_id == scope.doc_id)]
-        if not clauses:
+        # quotes are how a text marks a term, not part of it (“双师型”教师 = 双师型教师)
+        folded = snap.memo("unquoted_first_parts",
+                           lambda: [(c, unquoted(fold(c.text))) for c in ctx.kb._first_parts(snap.clauses)])
+        # the whole term, else the phrase the question quotes in it (“3+2”培养 -> 3+2)
+        for shown in dict.fromkeys([q.mention_term, *quoted_phrases(q.normalized)]):
+            term = fold(shown)
+            clauses = [c for c, text in folded if term in text and c.clause_id != "文件信息"
+                       and (scope is None or c.doc_id == scope.doc_id)]
+            if clauses:
+                break
+        else:
             return None
         lines = []
         for i, c in enumerate(clauses, 1):
-            sentence = strip_number(sentence_with(c.text, term))
+            sentence = strip_number(sentence_with(c.text, term, unquote=True))
             n = ctx.cite(c, 1.0, sentence)
             lines.append(f"{i}. {c.title or c.clause_id}（{c.clause_id}）：{sentence}[{n}]")
-        return ctx.result(q.text, f"提到“{q.mention_term}”的条款共{len(clauses)}处：\n" + "\n".join(lines), "mention")
+        return ctx.result(q.text, f"提到“{shown}”的条款共{len(clauses)}处：\n" + "\n".join(lines), "mention")
