@@ -158,6 +158,13 @@ def content_words(text: str) -> list[str]:
     return [p.word for p in _pos().lcut(fold(text)) if p.flag not in _FUNCTION_TAGS and len(p.word) > 1]
 
 
+def leading_verb(text: str) -> str:
+    """The verb a text starts with (加快优质学校建设 -> 加快; jieba tags 落实 an adjective), "" when it
+    starts otherwise."""
+    first = next(iter(_pos().lcut(fold(text))), None)
+    return first.word if first is not None and first.flag[:1] in ("v", "a") and len(first.word) > 1 else ""
+
+
 def _segments(text: str) -> list[str]:
     # Quotes split words the documents quote (“职普”融通): drop them before segmenting.
     return _tokenizer().lcut_for_search(_QUOTES.sub("", fold(text)))

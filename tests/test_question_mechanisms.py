@@ -286,3 +286,44 @@ def test_a_follow_up_that_swaps_the_case_keeps_what_was_asked(multi_kb, history,
     ans = multi_kb.ask(question, history)
     assert cited(ans)[0] == ("劳动法(2018-12-29)", "第四章第四十四条")
     assert "百分之三百" in ans.answer
+
+
+@pytest.mark.parametrize("question,heading_clause", [
+    ("优质学校建设这块由哪些单位负责？", "二（一）1"),
+    ("经费保障那部分由哪些部门负责落实？", "三（二）"),
+    ("职教高考改革归哪些单位管？", "二（二）1"),
+])
+def test_a_who_question_may_quote_a_heading_without_its_leading_verb(multi_kb, question, heading_clause):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "who"
+    assert cited(ans)[0] == (PLAN, heading_clause)
+
+
+@pytest.mark.parametrize("sentence,years", [
+    ("用3年时间,通过实施重点任务", True),
+    ("利用三年时间建成", True),
+    ("2024年起每年完成培训", False),
+    ("成文日期:2024年06月13日", False),
+])
+def test_a_number_of_years_is_no_calendar_year(sentence, years):
+    from kb.answer.text import has_quantity
+    assert has_quantity(sentence, "年") is years
+
+
+@pytest.mark.parametrize("question", ["这个方案总共打算用几年时间？", "提质增效方案计划用几年完成重点任务", "方案要用几年时间"])
+def test_how_many_years_the_plan_takes_is_answered_from_the_sentence_that_counts_them(plan_kb, question):
+    ans = plan_kb.ask(question)
+    assert cited(ans)[0] == (PLAN, "一")
+    assert "3年" in ans.answer
+
+
+def test_a_question_word_for_a_figure_matches_the_figure_in_a_phrase():
+    from kb.retrieve import phrase_share
+    assert phrase_share("方案用几年时间", "用3年时间,通过实施") > phrase_share("方案用几年时间", "每年度向各县市印发")
+
+
+def test_one_everyday_word_is_one_piece_of_keyword_evidence():
+    from kb.tokenize import synonym_groups
+    groups = synonym_groups("孩子几岁上学")
+    child = next(g for g in groups if ["儿童"] in g)
+    assert len(child) == 4 and ["子女"] in child and "未成年人" in child[0]   # 孩子: one group of 4 alternatives

@@ -32,6 +32,8 @@ class Thresholds:
     particular_word: int = 1000  # jieba frequency below which a noun names a particular thing (试用期, not 模式)
 
 
+ANSWER_POOL = 3     # the best clauses an extractive answer is chosen from
+
 # The thresholds in force; eval/calibrate.py swaps in others to re-run the calibration sweep.
 THRESHOLDS = Thresholds()
 
@@ -132,9 +134,12 @@ def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause]) -> 
     if not q_tokens:
         return True
     snap = ctx.snap
-    doc = snap.documents[best.clause.doc_id]
-    evidence = f"{doc.doc_id} {doc.title} {' '.join(doc.dates.values())} {' '.join(best.clause.path)} {best.clause.text}"
-    coverage = ctx.overlap(q_tokens, evidence)
+
+    def evidence(hit: ScoredClause) -> str:
+        doc = snap.documents[hit.clause.doc_id]
+        return f"{doc.doc_id} {doc.title} {' '.join(doc.dates.values())} {' '.join(hit.clause.path)} {hit.clause.text}"
+    # any of the clauses the answer is chosen from may be the one that holds the question
+    coverage = max(ctx.overlap(q_tokens, evidence(h)) for h in hits[:ANSWER_POOL])
     if best.dense is not None and best.dense < t.min_dense:
         return True
     if max((h.dense for h in hits if h.dense is not None), default=0.0) >= t.near_dense:

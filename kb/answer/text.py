@@ -94,6 +94,8 @@ def has_quantity(sentence: str, unit: str) -> bool:
         return bool(re.search(r"[\d一二三四五六七八九十两百千万]\s*(万|千|百|亿)?\s*元|\d\s*[%％]|[百千万]分之|倍|标准", sentence))
     if unit == "people":
         return bool(re.search(r"[\d一二三四五六七八九十两百千万]\s*(万|千|百)?\s*(人次|人|名)", sentence))
+    if unit == "年":         # a number of years (用3年时间), not a year (2024年)
+        return bool(re.search(r"(?<!\d)(?:\d{1,3}|[一二三四五六七八九十两]+)\s*个?\s*年", sentence))
     # things counted are counted alike (孵化50个州级示范企业 answers 多少家)
     unit = {"天": "[天日]", "日": "[天日]", "岁": "周?岁"}.get(unit, f"[{_COUNTERS}]" if unit in _COUNTERS else unit)
     return bool(re.search(rf"[\d一二三四五六七八九十两]\s*(万|千|百|亿)?\s*个?\s*{unit}", sentence))

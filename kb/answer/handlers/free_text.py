@@ -26,6 +26,7 @@ from kb.tokenize import synonyms, tokens
 # Attributes a sentence must state to answer (not just mention the topic): 目标 is answered by the
 # target, 什么时候开始 by the start.
 _STATED = ("target", "deadline", "start", "proportion")
+_DURATIONS = frozenset("年 月 天 日 周 小时 学时 课时".split())
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,9 @@ class FreeText:
         hits = ctx.search(context, k=5)
         # the document the question names (by title, or 这个方案 for the plan) answers it, or nothing does
         named = q.documents or named_documents(context, ctx.snap)
-        if named:
+        if named and any(h.clause.doc_id not in named for h in hits):
             clauses = ctx.snap.clauses
-            hits = ([h for h in hits if h.clause.doc_id in named]
-                    or ctx.search(context, k=5, where=lambda i: clauses[i].doc_id in named))
+            hits = ctx.search(context, k=5, where=lambda i: clauses[i].doc_id in named)
         # a phrase the question quotes (职中招生“一盘棋”) is in the answering clause when a clause has it
         quoted = [fold(p) for p in quoted_phrases(qn) if len(p) >= 2]
         if quoted:
@@ -87,6 +87,8 @@ class FreeText:
         # a task's deadline or start may be stated once for several sentences of its clause
         inherit_time = attribute in ("deadline", "start")
         wants_time = wants_time or inherit_time
+        if q.measure in _DURATIONS:
+            wants_time = inherit_time = False     # 用几年完成 asks how long, not when
 
         def timed(sentence: str, clause: Clause) -> str:
             if YEARISH.search(sentence):
@@ -111,8 +113,8 @@ class FreeText:
         list_verb = next((v for v in ("包括", "分为", "包含", "分成") if v in qn), "") if wants_list else ""
         # 哪几种招生: a sentence listing several kinds of 招生 (跨县域招生、片区招生、分专业招生)
         kind_asked = re.search(r"哪(?:几|些)[种类个项所家条]?([\u4e00-\u9fa5]{2,4}?)(?:[？?，,。]|$)", qn)
-        for rank, hit in enumerate(hits[:3]):
-            prior = w.rank_prior[rank]
+        for rank, hit in enumerate(_candidates(hits, unit if wants_number else "")):
+            prior = w.rank_prior[min(rank, len(w.rank_prior) - 1)]
             # the question quotes this clause's heading ("工作目标是什么"): its sentences answer it
             named_heading = w.names_heading if len(bare(hit.clause.title)) >= 4 and bare(hit.clause.title) in q_bare else 0.0
             found = sentences(hit.clause.text)
@@ -205,6 +207,15 @@ class FreeText:
                 answer += f"{ctx.source(hit2.clause)}{display_sentence(sentence2)}[{n2}]"
                 break
         return ctx.result(q.text, answer + ctx.version_note(hit.clause.doc_id), kind)
+
+
+def _candidates(hits: list[ScoredClause], measure: str) -> list[ScoredClause]:
+    """The best three clauses; when a figure of a measure is asked (几年) and none of them states
+    one, also the next best clause that does."""
+    best = hits[:3]
+    if measure and not any(has_quantity(s, measure) for h in best for s in sentences(h.clause.text)):
+        best += next(([h] for h in hits[3:] if any(has_quantity(s, measure) for s in sentences(h.clause.text))), [])
+    return best
 
 
 def _enumerating_first(ctx: AnswerContext, q_tokens: list[str], hits: list[ScoredClause]) -> list[ScoredClause]:
