@@ -27,7 +27,8 @@ _MAX_WORDS = 4
 
 def names_in(question: str) -> list[str]:
     """Document names in a question, folded, without version words (新职教法 -> 职教法)."""
-    words = dictionary_words(fold(question))
+    # 云南省实施《教师法》办法: the title marks are inside the name, not around it
+    words = dictionary_words(re.sub(r"[《》〈〉]", "", fold(question)))
     names = []
     for i, word in enumerate(words):
         if not _ends_name(word):
@@ -46,7 +47,9 @@ def _ends_name(word: str) -> bool:
 
 
 def _content(word: str) -> bool:
-    return bool(re.fullmatch(r"[\u4e00-\u9fff]+", word)) and word not in STOPWORDS and word not in _JOINERS
+    # 实施 is a word of names (北京市实施…办法) though a stopword of questions
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]+", word)) and (word == "实施" or word not in STOPWORDS
+                                                             and word not in _JOINERS)
 
 
 def bare_title(title: str) -> str:
@@ -71,14 +74,22 @@ def resolve(name: str, titles: dict[str, str]) -> list[str]:
         own = _ending(title)
         if own != ending and {own, ending} != {"办法", "实施办法"}:
             continue
-        body = re.sub(r"^[\u4e00-\u9fff]{2,3}?[省市州县](?=实施)", "", title[: -len(own)])
+        whole = title[: -len(own)]
+        body = re.sub(r"^[\u4e00-\u9fff]{2,3}?[省市州县](?=实施)", "", whole)
         if ending == "实施办法" or (ending == "办法" and body.startswith("实施")):
-            matches = set(core) <= set(body)            # X法实施办法 ~ 实施X法办法
+            # X法实施办法 ~ 实施X法办法; a place the name gives must be the title's (北京职教办法)
+            matches = set(core) <= set(whole) and (set(core) <= set(body) or _place_of(core, whole))
         else:
             matches = body.startswith(core[0]) and _in_order(core, body)
         if matches:
             found.append(doc_id)
     return found
+
+
+def _place_of(core: str, whole: str) -> bool:
+    """The name starts with the place the title starts with (北京 of 北京市实施…)."""
+    place = re.match(r"[\u4e00-\u9fff]{2,3}?(?=[省市州县]实施)", whole)
+    return bool(place) and core.startswith(place[0])
 
 
 def _ending(name: str) -> str:

@@ -234,9 +234,17 @@ def kind_documents(question: str, snap: Snapshot) -> tuple[str, ...]:
 def unknown_documents(question: str, snap: Snapshot) -> list[str]:
     """Names of documents the question asks about that the knowledge base does not hold
     (贵州省职业教育条例)."""
-    return [name for name in doc_names.names_in(question)
-            if name not in _scope_index(snap).keys and not doc_names.resolve(name, _bare_titles(snap))
-            and doc_names.unknown(name)]
+    held = lambda name: name in _scope_index(snap).keys or doc_names.resolve(name, _bare_titles(snap))
+    names = [name for name in doc_names.names_in(question)
+             if not held(name) and not held(name.removeprefix("实施")) and doc_names.unknown(name)]
+    return [n for n in names if not any(n != m and m.startswith(n) for m in names)]   # the longest reading
+
+
+def other_place(name: str, doc_ids: tuple[str, ...], snap: Snapshot) -> bool:
+    """A document name starting with a place that none of the documents `doc_ids` is of
+    (云南省实施教师法办法, when the question otherwise names only the national 教师法)."""
+    m = re.match(r"([\u4e00-\u9fff]{2,3}?)[省市州县]", name)
+    return bool(m) and not any(m[1] in snap.documents[d].title for d in doc_ids)
 
 
 def _scope_index(snap: Snapshot) -> "_ScopeIndex":

@@ -327,3 +327,51 @@ def test_one_everyday_word_is_one_piece_of_keyword_evidence():
     groups = synonym_groups("孩子几岁上学")
     child = next(g for g in groups if ["儿童"] in g)
     assert len(child) == 4 and ["子女"] in child and "未成年人" in child[0]   # 孩子: one group of 4 alternatives
+
+
+@pytest.mark.parametrize("question,doc_id", [
+    ("北京国防教育办法里全民国防教育日是哪天？", "北京市实施《国防教育法》办法"),
+    ("北京职教办法对企业职工教育经费怎么规定？", "北京市实施《职业教育法》办法"),
+    ("河南教师法实施办法里师范生服务期几年？", "河南省实施《教师法》办法(2010-07-30)"),
+])
+def test_a_local_regulation_named_by_place_and_abbreviated_law(multi_kb, question, doc_id):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0][0] == doc_id
+
+
+@pytest.mark.parametrize("question", [
+    "云南省实施《教师法》办法对乡村教师补贴怎么规定？",
+    "贵州省实施教师法办法里教师工资怎么定？",
+])
+def test_a_regulation_of_a_place_the_knowledge_base_lacks_is_refused_though_it_names_a_held_law(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert ans.abstained and "知识库中没有" in ans.answer
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("职教高考改革是那些单位负责的？", "who"),
+    ("这个方案的文号是好多？", None),
+    ("全民国防教育日是那天？", None),
+])
+def test_that_and_haoduo_typed_for_the_question_word_are_read_as_it(multi_kb, question, kind):
+    ans = multi_kb.ask(question)
+    assert not ans.abstained, ans.answer
+    if kind:
+        assert ans.kind == kind
+    assert any(v in ans.answer for v in ("楚政办通〔2024〕30号", "第三个星期六", "州教育体育局"))
+
+
+def test_that_in_a_statement_stays_that():
+    from kb.answer.question import normalise
+    assert normalise("我家那个孩子在读书") == "我家那个孩子在读书"
+    assert normalise("那些单位我都问过了，谁负责呢？") == "那些单位我都问过了，谁负责呢？"
+
+
+@pytest.mark.parametrize("history,question", [
+    (["职业教育法什么时候开始施行？"], "旧的那版呢？"),
+    (["职业教育法什么时候开始施行？"], "老的那个版本呢？"),
+])
+def test_the_old_one_in_a_follow_up_is_the_version_before(multi_kb, history, question):
+    ans = multi_kb.ask(question, history)
+    assert cited(ans)[0][0] == "职业教育法(1996-05-15)"
+    assert "1996年9月1日" in ans.answer

@@ -39,7 +39,20 @@ def check_question(question: str, max_chars: int) -> str:
 
 
 def normalise(text: str) -> str:
-    return t2s(to_halfwidth(text))
+    return _asking_slips(t2s(to_halfwidth(text)))
+
+
+# Typed for the question word in a question that has no other (那些单位负责 for 哪些; in 云南,
+# 好多 asks 多少): read as the question word.
+_THAT_FOR_WHICH = re.compile(r"(?<=是)那(?=些|个|天|一天|年|一年|里)")
+_HOW_MUCH = re.compile(r"(?<=[是有要给交花拿])好多(?=[？?。]?$|钱|天|年|人|个|小时|岁)")
+_OTHER_ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|啥")
+
+
+def _asking_slips(text: str) -> str:
+    if not re.search(r"[？?]\s*$", text) or _OTHER_ASKING.search(text):
+        return text
+    return _HOW_MUCH.sub("多少", _THAT_FOR_WHICH.sub("哪", text))
 
 
 @dataclass(frozen=True)
@@ -223,7 +236,7 @@ _ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|呢|[�
 _POINTS_BACK = re.compile(r"它|其|该校|该单位|这所|这个学校|这个单位")
 # a follow-up asking how something is ruled asks that, not the earlier question's figure or time
 _ASKS_HOW = re.compile(r"怎么|如何|怎样|咋|什么样|哪种|(?:规定|写|说)(?:了|的)?(?:什么|啥)")
-_OLD_VERSION = re.compile(r"(修订|修改|修正)(之?前|以前)|旧版|老版|原来的?(版本|规定|法)|(之前|以前|上一)的?版本?|原版")
+_OLD_VERSION = re.compile(r"(修订|修改|修正)(之?前|以前)|旧版|老版|[旧老]的那?个?版|原来的?(版本|规定|法)|(之前|以前|上一)的?版本?|原版")
 _REQUEST = re.compile(r"列出|列举|说明|介绍|告诉|讲讲|说说|解释|说一下|讲一下|列一下")   # asks without a question word
 
 

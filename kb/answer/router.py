@@ -18,6 +18,7 @@ from kb.answer.handlers.unit_tasks import UnitTasks
 from kb.answer.handlers.versions import Versions
 from kb.answer.handlers.who import Who
 from kb.answer.question import Question, check_question, parse
+from kb.retrieve import other_place
 from kb.schema import Answer
 
 # The structured handlers, in the order they are tried. Each answers from facts extracted at
@@ -91,7 +92,8 @@ class Answerer:
     def _single(self, q: Question) -> Answer:
         if q.document_of and not q.documents:
             q = self._in_document_of(q)
-        if q.unknown_documents and not q.documents:
+        if q.unknown_documents and (not q.documents or any(
+                other_place(name, q.documents, self.ctx.snap) for name in q.unknown_documents)):
             answer = self.ctx.abstain(q.text, "知识库中没有" + "、".join(f"《{d}》" for d in q.unknown_documents) + "。")
         elif policy.foreign(self.ctx, q.normalized):
             answer = self.ctx.abstain(q.text)
