@@ -375,3 +375,32 @@ def test_the_old_one_in_a_follow_up_is_the_version_before(multi_kb, history, que
     ans = multi_kb.ask(question, history)
     assert cited(ans)[0][0] == "职业教育法(1996-05-15)"
     assert "1996年9月1日" in ans.answer
+
+
+@pytest.mark.parametrize("question", [
+    "方案里哪些地方提到了武定？我是武定县的，想全面了解一下。",
+    "方案里哪些地方提到武定？我在武定县教体局上班。",
+])
+def test_an_introduction_after_the_question_is_read_as_one_before_it(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "mention"
+    assert {c for _, c in cited(ans)} == {"二（一）1", "二（二）2", "二（六）2"}
+
+
+@pytest.mark.parametrize("question", ["中职升高职有比例要求，方案里定的是多少？", "方案里定的中职升高职比例是多少？"])
+def test_a_word_the_tagger_guessed_is_no_unknown_thing_asked(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0] == (PLAN, "二（二）1") and "60%" in ans.answer
+
+
+def test_a_second_part_asking_when_keeps_what_the_figure_was_of(multi_kb):
+    ans = multi_kb.ask("中职升高职有比例要求，具体是多少？哪年开始执行？")
+    assert not ans.abstained and "没有相关规定" not in ans.answer
+    assert "2025年" in ans.answer and "60%" in ans.answer
+
+
+@pytest.mark.parametrize("question", ["春节被安排上班，老板该给多少加班费？", "元旦那天加班，单位得付多少加班费"])
+def test_an_amount_of_a_fee_is_money(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0] == ("劳动法(2018-12-29)", "第四章第四十四条")
+    assert "百分之三百" in ans.answer

@@ -15,7 +15,7 @@ from kb.answer.context import AnswerContext
 from kb.retrieve import bare, named_documents, title_keys
 from kb.schema import ScoredClause
 from kb.textnorm import fold, to_halfwidth
-from kb.tokenize import everyday_frequency, nouns, places, synonyms, tokens
+from kb.tokenize import everyday_frequency, general_frequency, nouns, places, synonyms, tokens
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,9 @@ def foreign(ctx: AnswerContext, question: str) -> bool:
     return (any(never_used(ctx, fold(p)) for p in places(unnamed))
             or any(never_used(ctx, n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
             # the thing asked for is a word the documents never use (招生电话是多少, 地址在哪里)
-            or (len(attribute) > 1 and never_used(ctx, attribute) and not synonyms(attribute)))
+            # (a word of the dictionary: 方案里定的是多少 has no thing 里定, the tagger's guess)
+            or (len(attribute) > 1 and never_used(ctx, attribute) and not synonyms(attribute)
+                and general_frequency(attribute) > 0))
 
 
 def unstated(ctx: AnswerContext, q, clause) -> str:

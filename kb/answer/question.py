@@ -95,7 +95,7 @@ class Question:
 _GREETING = re.compile(r"^(?:你好|您好|老师好|领导好|hi|hello)[，,！!。\s]*", re.I)
 # 我是禄丰市教体局的， / 我是一名中职老师。 / 本人在武定县工作，
 _INTRODUCTION = re.compile(r"^(?:我|我们|本人)(?:是|在)(?P<who>[^，,。！!？?]{1,30}?)(?:的|工作的?|上班的?|这边)?[，,。！!]\s*")
-_POLITENESS = re.compile(r"(?:请问|想问问|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
+_POLITENESS = re.compile(r"(?:请问|想问问|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:全面|具体|详细|多)?(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
                          r"请教一下|打扰(?:一下|了)?|谢谢(?:您|你|了)?|多谢|感谢|辛苦了|劳驾)[，,。！!\s]*")
 # a role a speaker introduces themselves by, and a question that is about the speaker
 _ROLE = re.compile(r"(老师|教师|家长|学生|校长|员工|职工|工作人员|干部|负责人|班主任|辅导员|工人|职员|科员)$")
@@ -151,7 +151,7 @@ _ATTRIBUTES = (
 )
 # The measure a figure must have, by the noun asked about when the question names no measure word
 _MEASURE_NOUNS = (
-    ("money", re.compile(r"(?:多少|(?<!哪)几)[^，。？?]{0,4}(?:钱|资金|经费|工资|费用|补助|补贴|奖励|奖金)|(工资|薪水|薪资|报酬|[\u4e00-\u9fff]{0,3}费用?|资金|钱|补贴|补助|奖励|罚款|奖金|津贴|加班费|拨款)[^，。？?]{0,6}"
+    ("money", re.compile(r"(?:多少|(?<!哪)几)[^，。？?]{0,4}(?:钱|资金|经费|工资|费用?|补助|补贴|奖励|奖金)|(工资|薪水|薪资|报酬|[\u4e00-\u9fff]{0,3}费用?|资金|钱|补贴|补助|奖励|罚款|奖金|津贴|加班费|拨款)[^，。？?]{0,6}"
                           r"(多少|(?<!哪)几|怎么算|如何计算|怎么计算|怎么给|怎么发|按什么|什么标准)")),
     ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|(?<!哪)几)(?!个?(年|月|天|小时|岁|%))")),
 )
@@ -261,7 +261,13 @@ def _split_parts(text: str) -> list[tuple[str, bool]]:
     # a closing remark that asks nothing (…电话是多少？我想咨询职教高考的事) is said about the question before it
     if len(parts) > 1 and not _ASKING.search(parts[-1][0]) and not _REQUEST.search(parts[-1][0]):
         (before, continues), (after, _) = parts[-2], parts.pop()
-        parts[-1] = (f"{before}，{after}", continues)
+        # …提到了武定？我是武定县的，想全面了解一下: the introduction goes first, politeness goes
+        intro = _INTRODUCTION.match(after + "，")
+        lead = intro[0] if intro else ""
+        rest = _POLITENESS.sub("", after[len(lead):] if intro else after).strip(" ，,。！!")
+        parts[-1] = (lead + before + (f"，{rest}" if rest else ""), continues)
+        if len(parts) == 1:
+            return [(parts[0][0], False)]
     return parts if len(parts) > 1 else [(text, False)]
 
 
@@ -271,7 +277,7 @@ def parse(text: str, history: list[str], snap) -> Question:
     earlier = _previous(history, snap)
     pieces = _split_parts(text)
     if len(pieces) == 1:
-        return _parse_one(text, text, earlier, snap)
+        return _parse_one(text, pieces[0][0], earlier, snap)
     parts: list[Question] = []
     for piece, same_sentence in pieces:
         part = _parse_one(text, piece, parts[-1] if parts else earlier, snap)
@@ -509,11 +515,15 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
     return completed
 
 
+_ASKED_AMOUNT = re.compile(r"多少|(?<!哪)几(?:个|所|项|家|万|成|名|人|天|日|年|次|小时|周|月|岁|倍|元|学时|课时)|多大")
+
+
 def _topic_text(q: Question) -> str:
     """What a question is about, in its own words, without the asking: 职教高考改革由哪些单位负责
     -> 职教高考改革."""
     text = q.context
-    for pattern in (cues.WHO, cues.TASKS, cues.NUMBER, cues.WHEN, cues.LIST, *(cue for _, cue in _ATTRIBUTES)):
+    # what a figure is of stays: 比例 in "中职升高职有比例要求，是多少？哪年开始？" is what starts
+    for pattern in (cues.WHO, cues.TASKS, _ASKED_AMOUNT, cues.WHEN, cues.LIST):
         text = pattern.sub(" ", text)
     return re.sub(r"\s+", " ", re.sub(r"[？?。，,]", " ", text)).strip()
 

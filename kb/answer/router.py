@@ -105,9 +105,9 @@ class Answerer:
 
     def _in_document_of(self, q: Question) -> Question:
         """这部法… after a question that named no document: the document its best clause is in."""
-        hits = self.ctx.search(q.document_of, k=1)
-        if not hits:
-            return q
+        hits = self.ctx.search(q.document_of, k=5)
+        if not hits or policy.unsupported(self.ctx, q.document_of, hits):
+            return q        # the question before found no answer: it names no document either
         doc = self.ctx.snap.documents[hits[0].clause.doc_id]
         return replace(q, documents=(doc.doc_id,), context=f"《{doc.title}》{q.context}")
 
