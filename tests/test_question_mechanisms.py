@@ -404,3 +404,30 @@ def test_an_amount_of_a_fee_is_money(multi_kb, question):
     ans = multi_kb.ask(question)
     assert cited(ans)[0] == ("劳动法(2018-12-29)", "第四章第四十四条")
     assert "百分之三百" in ans.answer
+
+
+@pytest.mark.parametrize("question", [
+    "云南省在国家规定的产假之外还多给几天？",
+    "我在武定上班，云南的年休假比国家规定额外多几天？",
+])
+def test_a_places_addition_to_a_national_rule_needs_a_document_of_that_place(multi_kb, question):
+    assert multi_kb.ask(question).abstained
+
+
+def test_a_national_rule_asked_plainly_is_still_answered(multi_kb):
+    ans = multi_kb.ask("女职工产假有多少天？")
+    assert cited(ans)[0] == ("劳动法(2018-12-29)", "第七章第六十二条")
+
+
+def test_two_facts_asked_in_one_sentence_with_a_slip_for_the_question_word(multi_kb):
+    ans = multi_kb.ask("劳动法是那天通过的，又是从啥时候开始施行的？")
+    assert "1994年7月5日" in ans.answer and "1995年1月1日" in ans.answer
+
+
+@pytest.mark.parametrize("history,question", [
+    (["我想辞职，要提前多久告诉公司？"], "要是还在试用期呢？"),
+    (["不想干了，辞职得提前多久跟单位说？"], "那要是在试用期呢？"),
+])
+def test_a_follow_up_changing_the_case_is_answered_from_a_clause_of_that_case(multi_kb, history, question):
+    ans = multi_kb.ask(question, history)
+    assert "试用期" in ans.citations[0].quote or "试用期" in ans.answer

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from kb import units as units_db
 from kb.answer import cues
 from kb.answer.context import AnswerContext
-from kb.retrieve import bare, named_documents, title_keys
+from kb.retrieve import bare, doc_place, named_documents, title_keys
 from kb.schema import ScoredClause
 from kb.textnorm import fold, to_halfwidth
 from kb.tokenize import everyday_frequency, general_frequency, nouns, places, synonyms, tokens
@@ -79,6 +79,13 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
                 and word not in whole and not any(s in whole for s in synonyms(word))
                 and word in _document_text(ctx, clause.doc_id)):
             return word
+    # a place's own addition to a national rule (云南在国家规定的产假之外还给几天) is stated only
+    # by a document of that place
+    if _BEYOND_NATIONAL.search(q.normalized):
+        own = doc_place(ctx.snap.documents[clause.doc_id])
+        for place in places(q.normalized):
+            if place[:2] not in own:
+                return place
     named = set(units_db.scan(whole)) | set(clause.units) | set(clause.mentions)
     for name in q.asked_names:
         entry = units_db.entry(name)
@@ -86,6 +93,9 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
         if specific and not set(units_db.covering(name)) & named:
             return name
     return ""
+
+
+_BEYOND_NATIONAL = re.compile(r"国家(?:规定|标准)?(?:的[^，,。？?]{0,6})?(?:之外|以外|基础上)|比国家|额外")
 
 
 def _document_text(ctx: AnswerContext, doc_id: str) -> str:

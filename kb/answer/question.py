@@ -50,9 +50,12 @@ _OTHER_ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|
 
 
 def _asking_slips(text: str) -> str:
-    if not re.search(r"[？?]\s*$", text) or _OTHER_ASKING.search(text):
+    """Each stretch of a question that asks nothing else (…是那天通过的，又是从啥时候开始施行？)."""
+    if not re.search(r"[？?]\s*$", text):
         return text
-    return _HOW_MUCH.sub("多少", _THAT_FOR_WHICH.sub("哪", text))
+    pieces = re.split(r"(?<=[，,；;？?])", text)
+    return "".join(piece if _OTHER_ASKING.search(piece) else _HOW_MUCH.sub("多少", _THAT_FOR_WHICH.sub("哪", piece))
+                   for piece in pieces)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Question:
     # a follow-up naming its document only as 这部法 after a question that named none: the earlier
     # question, whose best clause's document it means
     document_of: str = ""
+    must_hold: tuple[str, ...] = ()   # words a follow-up changes the case to (要是还在试用期呢: 试用期)
     topic_words: tuple[str, ...] = field(default=(), compare=False)  # its own content words
 
     def wants(self, what: str) -> bool:
@@ -501,7 +505,10 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
         context = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in inherited)) + named + own
     else:
         context = f"{_topic_text(earlier)} {own}".strip()
-    completed = replace(q, context=context, units=q.units or earlier.units, entities=q.entities or earlier.entities,
+    # 要是还在试用期呢: the case it changes to must be in the answer, not only the earlier words
+    changed_case = (q.topic_words if len(q.topic_words) == 1 and not asks_own and not (q.units or q.entities)
+                    else ())
+    completed = replace(q, context=context, must_hold=changed_case, units=q.units or earlier.units, entities=q.entities or earlier.entities,
                         documents=q.documents or earlier.documents,
                         asks=q.asks if asks_own else earlier.asks | q.asks,
                         attribute=q.attribute or ("" if asks_own else earlier.attribute),

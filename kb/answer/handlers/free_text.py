@@ -78,6 +78,12 @@ class FreeText:
                        and (not named or clauses[i].doc_id in named)}
             if holding and not any(all(p in fold(h.clause.text) for p in quoted) for h in hits[:1]):
                 hits = ctx.search(context, k=5, where=lambda i: i in holding) or hits
+        if q.must_hold:
+            clauses = ctx.snap.clauses
+            folded = ctx.snap.memo("folded_texts", lambda: [fold(c.text) for c in clauses])
+            holds = lambda text: all(w in text or any(s in text for s in synonyms(w)) for w in q.must_hold)
+            hits = ([h for h in hits if holds(fold(h.clause.text))]
+                    or ctx.search(context, k=5, where=lambda i: holds(folded[i])) or hits)
         ctx.retrieved = hits
         if not hits or policy.unsupported(ctx, context, hits):
             return ctx.abstain(q.text)
