@@ -431,3 +431,22 @@ def test_two_facts_asked_in_one_sentence_with_a_slip_for_the_question_word(multi
 def test_a_follow_up_changing_the_case_is_answered_from_a_clause_of_that_case(multi_kb, history, question):
     ans = multi_kb.ask(question, history)
     assert "试用期" in ans.citations[0].quote or "试用期" in ans.answer
+
+
+@pytest.mark.parametrize("question", ["职中要拿几个专业出来跟高职搞五年一贯制？", "中职要选几个专业和高职搞五年一贯制"])
+def test_zhizhong_is_the_plans_zhongzhi_school(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0] == (PLAN, "二（二）2") and "1个—2个" in ans.answer
+
+
+@pytest.mark.parametrize("question,first_item", [
+    ("想开一所职业学校，要满足哪些基本条件？", "有组织机构和章程"),
+    ("教师享有哪些权利？", "进行教育教学活动"),
+])
+def test_a_list_question_is_answered_by_the_sentence_announcing_that_list(multi_kb, question, first_item):
+    assert first_item in multi_kb.ask(question).answer
+
+
+def test_an_announced_list_of_something_else_does_not_outrank_an_inline_list(multi_kb):
+    ans = multi_kb.ask("高校教师职务分哪几级？")
+    assert "助教、讲师、副教授、教授" in ans.answer

@@ -139,7 +139,9 @@ class FreeText:
                 if named_bodies and set(named_bodies) & set(unit_db.scan(s, query=False)):
                     score += w.names_body
                 if wants_list:
-                    score += w.per_item * min(s.count("、"), 3)
+                    # items in the sentence, or announced by it when they are what is asked
+                    # (哪些基本条件 and 应当符合下列基本条件：（一）…)
+                    score += w.per_item * (3 if _announces(s, all_tokens) else min(s.count("、"), 3))
                     if kind_asked and len(re.findall(rf"{kind_asked[1]}[、，,和及]", s)) >= 1 and s.count(kind_asked[1]) >= 2:
                         score += w.kind_listed
                 if wants_number and has_quantity(s, unit):
@@ -213,6 +215,12 @@ class FreeText:
                 answer += f"{ctx.source(hit2.clause)}{display_sentence(sentence2)}[{n2}]"
                 break
         return ctx.result(q.text, answer + ctx.version_note(hit.clause.doc_id), kind)
+
+
+def _announces(sentence: str, q_tokens: list[str]) -> bool:
+    """The sentence announces a list of what the question asks for (下列基本条件：, 下列权利：)."""
+    m = re.search(r"(?:下列|以下|如下)([^，,。；;：:]{1,10})[:：]", sentence)
+    return bool(m) and any(t in q_tokens for t in tokens(m[1]) if len(t) > 1)
 
 
 def _candidates(hits: list[ScoredClause], measure: str) -> list[ScoredClause]:
