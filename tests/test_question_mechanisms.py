@@ -448,5 +448,5 @@ def test_a_list_question_is_answered_by_the_sentence_announcing_that_list(multi_
 
 
 def test_an_announced_list_of_something_else_does_not_outrank_an_inline_list(multi_kb):
-    ans = multi_kb.ask("高校教师职务分哪几级？")
+    ans = multi_kb.ask("高等学校教师职务分哪几级？")   # 第四十七条 also announces 下列基本条件：
     assert "助教、讲师、副教授、教授" in ans.answer

@@ -234,8 +234,9 @@ def _candidates(hits: list[ScoredClause], measure: str) -> list[ScoredClause]:
 
 def _enumerating_first(ctx: AnswerContext, q_tokens: list[str], hits: list[ScoredClause]) -> list[ScoredClause]:
     """A list question is answered by the article that enumerates what it asks (教师享有下列权利：
-    （一）…), found among the best three, before one that mentions the words in passing."""
-    for hit in hits[:3]:
+    （一）…), found among the best five, before one that mentions the words in passing (教师享有
+    法律规定的权利 refers to the list, it lists nothing)."""
+    for hit in hits[:5]:
         announcing = next((s for s in sentences(hit.clause.text) if _ANNOUNCES_LIST.search(s)), "")
         if announcing and ctx.overlap(q_tokens, announcing) >= thresholds().names_heading:
             return [hit] + [h for h in hits if h is not hit]
