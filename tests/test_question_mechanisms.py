@@ -450,3 +450,15 @@ def test_a_list_question_is_answered_by_the_sentence_announcing_that_list(multi_
 def test_an_announced_list_of_something_else_does_not_outrank_an_inline_list(multi_kb):
     ans = multi_kb.ask("高等学校教师职务分哪几级？")   # 第四十七条 also announces 下列基本条件：
     assert "助教、讲师、副教授、教授" in ans.answer
+
+
+@pytest.mark.parametrize("history", [["河南师范毕业生任教服务期是几年？"], ["劳动法规定每天工作几个小时？"]])
+def test_this_file_after_a_law_question_is_still_the_plan(multi_kb, history):
+    ans = multi_kb.ask("这个文件的文号是多少？", history)
+    assert "楚政办通〔2024〕30号" in ans.answer
+
+
+@pytest.mark.parametrize("question", ["市域产教联合体示范这个事谁来负责？", "职教高考改革这件事由哪些单位负责？"])
+def test_a_follow_up_with_a_topic_of_its_own_leaves_the_earlier_law_when_that_law_has_no_answer(multi_kb, question):
+    ans = multi_kb.ask(question, ["北京市实施《职业教育法》办法规定企业提取职工教育经费的比例不低于多少？"])
+    assert ans.kind == "who" and ans.citations[0].doc_id == PLAN

@@ -160,7 +160,8 @@ _MEASURE_NOUNS = (
     ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|(?<!哪)几)(?!个?(年|月|天|小时|岁|%))")),
 )
 # 这部法, 该条例: the document of the question before
-_DOC_REFERENCE = re.compile(r"(这|该|此|那)(部|个|份|项)?(法律?|条例|办法|文件)(?![律规])")
+# (这个文件 is said of the plan, as 这个方案 is: not here)
+_DOC_REFERENCE = re.compile(r"(这|该|此|那)(部|个|份|项)?(法律?|条例|办法)(?![律规])")
 _ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容)|此项|上述|前面|" + _DOC_REFERENCE.pattern)
 
 
@@ -519,6 +520,11 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
     if len(q.topic_words) >= 2 and not asks_own:
         # 那国庆节当天上班呢？ after 加班费怎么算: its own words first, else the earlier question's with them
         completed = replace(completed, completed=replace(completed, context=f"{earlier.context} {own}"))
+    if len(q.topic_words) >= 2 and completed.documents and not q.documents:
+        # 市域产教联合体这个事谁负责？ after a question about a law: the earlier document first,
+        # else wherever its own words are answered
+        completed = replace(completed, completed=replace(completed, documents=(), context=own,
+                                                         completed=completed.completed))
     return completed
 
 
