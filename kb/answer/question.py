@@ -463,7 +463,7 @@ def _leaning(q: Question, qn: str) -> str:
     names what it asks about and asks something of it (州财政局负责哪些任务？); "maybe" otherwise."""
     if q.slogan:
         return "no"
-    if _ANAPHORA.search(qn) or qn.rstrip("？?。 ").endswith("呢"):
+    if _refers_back(qn) or qn.rstrip("？?。 ").endswith("呢"):
         return "always"
     names = q.units or q.entities or q.documents
     asks = q.asks - {"list"} or q.attribute or q.meta_fields
@@ -475,6 +475,16 @@ def _leaning(q: Question, qn: str) -> str:
             return "no" if complete else "maybe"      # 方案计划用几年时间完成？ reads alone first
         return "always"
     return "no" if names and asks else "maybe"
+
+
+def _refers_back(qn: str) -> bool:
+    """The question points back to an earlier one (它的目标, 这项工作由谁负责), not to what it
+    names itself just before (职教高考改革这件事由哪些单位负责: 这件事 is 职教高考改革)."""
+    for m in _ANAPHORA.finditer(qn):
+        before = re.split(r"[，,。；;？?！!]", qn[:m.start()])[-1]
+        if not (m[0][0] in "这该此" and len(re.findall(r"[\u4e00-\u9fff]", before)) >= 4):
+            return True
+    return False
 
 
 def _complete(q: Question, earlier: Question, snap) -> Question:
