@@ -462,3 +462,13 @@ def test_this_file_after_a_law_question_is_still_the_plan(multi_kb, history):
 def test_a_follow_up_with_a_topic_of_its_own_leaves_the_earlier_law_when_that_law_has_no_answer(multi_kb, question):
     ans = multi_kb.ask(question, ["北京市实施《职业教育法》办法规定企业提取职工教育经费的比例不低于多少？"])
     assert ans.kind == "who" and ans.citations[0].doc_id == PLAN
+
+
+@pytest.mark.parametrize("question", ["劳动法对年终奖怎么规定？公司能扣吗？", "年终奖法律上有规定吗？老板可以不发吗？"])
+def test_a_part_leaning_on_a_part_the_documents_say_nothing_about_is_refused_too(multi_kb, question):
+    assert multi_kb.ask(question).abstained
+
+
+def test_a_part_leaning_on_an_answered_part_is_answered(multi_kb):
+    ans = multi_kb.ask("加班费怎么算？老板可以不给吗？")
+    assert not ans.abstained and "百分之一百五十" in ans.answer

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from kb.answer import policy
-from kb.answer.context import AnswerContext
+from kb.answer.context import ABSTAIN_TEXT, AnswerContext
 from kb.answer.handlers.definitions import Definitions
 from kb.answer.handlers.document_facts import DocumentFacts
 from kb.answer.handlers.free_text import FreeText
@@ -118,9 +118,14 @@ class Answerer:
         unanswered."""
         ctx = self.ctx
         texts, unanswered, units, kinds = [], [], [], []
+        unsupported = False       # the part before found nothing at all about its topic
         for part in q.parts:
             before = len(ctx.cited)
-            sub = self._single(part)
+            # a part that leans on one the documents say nothing about (年终奖…？老板可以不发吗？)
+            # is about that too
+            leans = part.inherited or (part.completed is not None and len(part.topic_words) < 2)
+            sub = ctx.abstain(part.text) if leans and unsupported else self._single(part)
+            unsupported = sub.abstained and sub.answer == ABSTAIN_TEXT
             if sub.abstained:
                 unanswered.append(part.normalized)
             elif len(ctx.cited) > before or sub.answer not in texts:
