@@ -472,3 +472,13 @@ def test_a_part_leaning_on_a_part_the_documents_say_nothing_about_is_refused_too
 def test_a_part_leaning_on_an_answered_part_is_answered(multi_kb):
     ans = multi_kb.ask("加班费怎么算？老板可以不给吗？")
     assert not ans.abstained and "百分之一百五十" in ans.answer
+
+
+@pytest.mark.parametrize("question", ["年终奖法律上有规定吗？", "法律对年终奖有相关规定吗", "公积金缴存比例法律有规定吗？"])
+def test_framing_words_are_no_evidence_that_a_clause_answers(multi_kb, question):
+    assert multi_kb.ask(question).abstained
+
+
+def test_a_question_framed_as_what_the_law_says_is_still_answered(multi_kb):
+    ans = multi_kb.ask("法律对加班时间有什么规定？")
+    assert cited(ans)[0] == ("劳动法(2018-12-29)", "第四章第四十一条")

@@ -52,3 +52,7 @@ TERM_MENTION = (
     # 方案提到“3+2”培养的是哪几处
     re.compile(r"^" + _SCOPE + _MENTION_VERB + r"(.{2,24}?)的(?:是|有|在)?(?:" + _MENTION_PLACE + r")(?:吗|呢)?[？?。]?$"),
 )
+
+# Words that say a question is about the documents, not what it is about (年终奖法律上有规定吗:
+# 法律, 规定): they are no evidence that a clause answers it.
+FRAMING = frozenset("法律 法规 规定 条文 条款 有关 相关 法律规定 国家规定".split())

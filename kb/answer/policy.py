@@ -133,7 +133,7 @@ def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause]) -> 
     # and 好多 are how people talk, 数量 and 计划 are everyday words; 医保 and 年终奖 are what
     # they ask about
     def telling(text: str) -> list[str]:
-        return [tok for tok in tokens(text) if (len(tok) > 1 or tok.isdigit())
+        return [tok for tok in tokens(text) if (len(tok) > 1 or tok.isdigit()) and tok not in cues.FRAMING
                 and (not never_used(ctx, tok) or any(tok in noun for noun in things)
                      and everyday_frequency(tok) < t.everyday_word)]
     # the words naming a document choose where to look, not what is asked (劳动法对年终奖怎么规定),
