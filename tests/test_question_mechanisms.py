@@ -482,3 +482,19 @@ def test_framing_words_are_no_evidence_that_a_clause_answers(multi_kb, question)
 def test_a_question_framed_as_what_the_law_says_is_still_answered(multi_kb):
     ans = multi_kb.ask("法律对加班时间有什么规定？")
     assert cited(ans)[0] == ("劳动法(2018-12-29)", "第四章第四十一条")
+
+
+@pytest.mark.parametrize("text,unwrapped", [
+    ("请问我是一名中职老师，想问一下教师法规定我们有哪些权利？谢谢", "教师法规定教师有哪些权利？"),
+    ("您好，我是职业学校的老师，想咨询一下：我是一名小学老师，教育局多长时间内要作出处理？",
+     "教育局多长时间内要作出处理？"),
+    ("麻烦问一下：我是禄丰市教体局的，县里要做哪些事？", "禄丰市人民政府要做哪些事？"),
+])
+def test_stacked_greetings_politeness_and_introductions_are_all_unwrapped(text, unwrapped):
+    from kb.answer.question import _unwrap, normalise
+    assert _unwrap(normalise(text))[0] == unwrapped
+
+
+def test_an_introduction_that_is_the_question_stays(multi_kb):
+    from kb.answer.question import _unwrap, normalise
+    assert _unwrap(normalise("我是乙肝病毒携带者，学校能不能拒绝录用我？"))[0].startswith("我是乙肝病毒携带者")

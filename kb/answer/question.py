@@ -101,6 +101,7 @@ _GREETING = re.compile(r"^(?:你好|您好|老师好|领导好|hi|hello)[，,！
 _INTRODUCTION = re.compile(r"^(?:我|我们|本人)(?:是|在)(?P<who>[^，,。！!？?]{1,30}?)(?:的|工作的?|上班的?|这边)?[，,。！!]\s*")
 _POLITENESS = re.compile(r"(?:请问|想问问|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:全面|具体|详细|多)?(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
                          r"请教一下|打扰(?:一下|了)?|谢谢(?:您|你|了)?|多谢|感谢|辛苦了|劳驾)[，,。！!\s]*")
+_POLITENESS_FIRST = re.compile(r"^(?:" + _POLITENESS.pattern + r")[：:]?\s*")
 # a role a speaker introduces themselves by, and a question that is about the speaker
 _ROLE = re.compile(r"(老师|教师|家长|学生|校长|员工|职工|工作人员|干部|负责人|班主任|辅导员|工人|职员|科员)$")
 # the speaker as a person (我们有哪些权利), not their school, unit or family (我们学校, 我家孩子)
@@ -112,19 +113,25 @@ _SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门
 
 def _unwrap(text: str) -> tuple[str, str]:
     """(the question without greetings, self-introduction and politeness, the speaker's unit)."""
-    text = _GREETING.sub("", text)
-    speaker = ""
-    m = _INTRODUCTION.match(text)
-    if m and (speaker := _speaker_unit(m["who"])):
-        text = text[m.end():]       # 我是禄丰市教体局的，…
-    elif m and (role := _ROLE.search(m["who"])):
-        # 我是职业学校的老师，想咨询一下：职业教育活动周是哪一周？ — but where the speaker is
-        # stays (我是河南一所乡镇中学的老师，… asks about 河南), and a question about the speaker
-        # is about the role (我是一名中职老师，教师法规定我们有哪些权利 -> 老师有哪些权利)
-        where = "".join(places(m["who"]))
-        rest = _SPEAKER_PERSON.sub((synonyms(role[1]) or (role[1],))[0], text[m.end():])
-        text = (f"{where}，" if where else "") + rest
-    # (我是乙肝病毒携带者… introduces no unit and no role: it stays, it is what is asked about)
+    speaker, role, where = "", "", ""
+    # wrappers stack (请问我是一名中职老师，… / 您好，我是…的老师，想咨询一下：我是一名小学老师，…)
+    while True:
+        text = _POLITENESS_FIRST.sub("", _GREETING.sub("", text))
+        m = _INTRODUCTION.match(text)
+        if not m:
+            break
+        if unit := _speaker_unit(m["who"]):
+            speaker = speaker or unit       # 我是禄丰市教体局的，…
+        elif found := _ROLE.search(m["who"]):
+            # 我是职业学校的老师，想咨询一下：职业教育活动周是哪一周？ — but where the speaker is
+            # stays (我是河南一所乡镇中学的老师，… asks about 河南)
+            role, where = role or found[1], where or "".join(places(m["who"]))
+        else:
+            break       # 我是乙肝病毒携带者… introduces no unit and no role: it is what is asked about
+        text = text[m.end():]
+    if role and not speaker:
+        # a question about the speaker is about the role (教师法规定我们有哪些权利 -> 教师有哪些权利)
+        text = (f"{where}，" if where else "") + _SPEAKER_PERSON.sub((synonyms(role) or (role,))[0], text)
     text = _POLITENESS.sub("", text).strip(" ，,。：:")
     if speaker:
         text = _SELF.sub(speaker, text)
