@@ -539,6 +539,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: KB units for {d['clause']} differ from the gold: missing {d['missing']}, extra {d['extra']}")
         print("OK" if validation["ok"] else "PROBLEMS FOUND")
         return 0 if validation["ok"] else 1
+    if validation["shape_problems"] or validation["duplicate_ids"]:
+        # a gold item that cannot be scored: say which, score nothing
+        for m in validation["shape_problems"]:
+            log(f"bad item: {m['id']}  {m['problem']}")
+        for i in validation["duplicate_ids"]:
+            log(f"duplicate id: {i}")
+        log("the gold file has items that cannot be scored (see above); fix them or run --validate")
+        return 2
 
     log(f"answering {len(items)} questions …")
     answers, ranked, t_ours = run_ours(items, kb, log)
