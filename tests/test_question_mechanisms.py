@@ -498,3 +498,46 @@ def test_stacked_greetings_politeness_and_introductions_are_all_unwrapped(text, 
 def test_an_introduction_that_is_the_question_stays(multi_kb):
     from kb.answer.question import _unwrap, normalise
     assert _unwrap(normalise("我是乙肝病毒携带者，学校能不能拒绝录用我？"))[0].startswith("我是乙肝病毒携带者")
+
+
+@pytest.mark.parametrize("text,standard", [
+    ("新职教法咋个定位职业教育？", "新职教法怎么定位职业教育？"),
+    ("喊他们配合哪样工作？", "喊他们配合什么工作？"),
+    ("每天最多上几个小时班？", "每天最多上班几个小时？"),
+    ("顶岗实习每天干几个钟头？", "顶岗实习每天干几个小时？"),
+])
+def test_yunnan_chat_forms_are_read_as_standard_chinese(text, standard):
+    from kb.answer.question import normalise
+    assert normalise(text) == standard
+
+
+@pytest.mark.parametrize("question,unit", [
+    ("医专在方案里头都被安排了哪些活？", "楚雄医专"),
+    ("师院要承担哪些任务？", "楚雄师院"),
+    ("公安局为什么会出现在这个方案里？", "州公安局"),
+    ("州税务局咋个也在方案里面？", "州税务局"),
+])
+def test_a_school_or_department_named_short_or_asked_why_it_is_in_the_plan_gets_its_tasks(multi_kb, question, unit):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "unit_tasks" and unit in ans.answer
+
+
+def test_they_in_a_follow_up_part_is_the_unit_named_before(multi_kb):
+    ans = multi_kb.ask("州公安局怎么也在方案里？他们要配合什么工作？")
+    assert ans.kind == "unit_tasks" and "二（三）" in {c.clause_id for c in ans.citations}
+
+
+@pytest.mark.parametrize("question", ["我是元谋的，去昆明找工作被中介收了押金，合法吗？", "我在大理打工，到昆明找工作被中介收押金，这合法吗？"])
+def test_a_place_the_story_goes_to_is_no_place_the_rule_is_of(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert not ans.abstained and ans.citations[0].doc_id == "就业促进法(2015-04-24)"
+
+
+@pytest.mark.parametrize("question", ["高考找人替考会有什么后果？", "考试代考被抓了会怎么处理？"])
+def test_sitting_an_exam_for_someone_is_the_education_laws_case(multi_kb, question):
+    assert multi_kb.ask(question).citations[0].doc_id == "教育法(2021-04-29)"
+
+
+def test_a_quoted_phrase_names_the_heading_whose_list_is_asked(multi_kb):
+    ans = multi_kb.ask("开会时听领导说“五个一体化办学格局”，分别是哪五个？")
+    assert cited(ans)[0] == (PLAN, "二（五）") and "师资力量一体化" in ans.answer

@@ -54,6 +54,8 @@ def foreign(ctx: AnswerContext, question: str) -> bool:
     unnamed = fold(question)
     for a, b, _ in reversed(units_db.matches(unnamed)):
         unnamed = unnamed[:a] + "，" + unnamed[b:]
+    # (a place the story goes to is no rule's place: 去昆明找工作被中介收了押金)
+    unnamed = re.sub(r"(?:去|到|来|从|在)(?:了)?[\u4e00-\u9fff]{2,4}?(?=找|打工|上班|工作|读书|上学|务工|出差|旅游)", "，", unnamed)
     return (any(never_used(ctx, fold(p)) for p in places(unnamed))
             or any(never_used(ctx, n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
             # the thing asked for is a word the documents never use (招生电话是多少, 地址在哪里)

@@ -39,7 +39,18 @@ def check_question(question: str, max_chars: int) -> str:
 
 
 def normalise(text: str) -> str:
-    return _asking_slips(t2s(to_halfwidth(text)))
+    text = t2s(to_halfwidth(text))
+    for dialect, word in _DIALECT:
+        text = dialect.sub(word, text)
+    return _asking_slips(text)
+
+
+# Yunnan's (south-western Mandarin) question words and chat forms, read as the standard ones
+_DIALECT = (
+    (re.compile(r"咋个|咋样|咋"), "怎么"), (re.compile(r"哪样(?!东西)|啥子"), "什么"), (re.compile(r"钟头"), "小时"),
+    # 上几个小时班 -> 上班几个小时 (the verb's object after the figure)
+    (re.compile(r"([上加值])((?:几|多少|[\d一二三四五六七八九十两]+)个?(?:小时|天))班"), r"\1班\2"),
+)
 
 
 # Typed for the question word in a question that has no other (那些单位负责 for 哪些; in 云南,
@@ -99,7 +110,7 @@ class Question:
 _GREETING = re.compile(r"^(?:你好|您好|老师好|领导好|hi|hello)[，,！!。\s]*", re.I)
 # 我是禄丰市教体局的， / 我是一名中职老师。 / 本人在武定县工作，
 _INTRODUCTION = re.compile(r"^(?:我|我们|本人)(?:是|在)(?P<who>[^，,。！!？?]{1,30}?)(?:的|工作的?|上班的?|这边)?[，,。！!]\s*")
-_POLITENESS = re.compile(r"(?:请问|想问问|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:全面|具体|详细|多)?(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
+_POLITENESS = re.compile(r"(?:请问|想问问|(?:麻烦)?问下|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:全面|具体|详细|多)?(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
                          r"请教一下|打扰(?:一下|了)?|谢谢(?:您|你|了)?|多谢|感谢|辛苦了|劳驾)[，,。！!\s]*")
 _POLITENESS_FIRST = re.compile(r"^(?:" + _POLITENESS.pattern + r")[：:]?\s*")
 # a role a speaker introduces themselves by, and a question that is about the speaker
@@ -169,7 +180,7 @@ _MEASURE_NOUNS = (
 # 这部法, 该条例: the document of the question before
 # (这个文件 is said of the plan, as 这个方案 is: not here)
 _DOC_REFERENCE = re.compile(r"(这|该|此|那)(部|个|份|项)?(法律?|条例|办法)(?![律规])")
-_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容)|此项|上述|前面|" + _DOC_REFERENCE.pattern)
+_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|他们|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容)|此项|上述|前面|" + _DOC_REFERENCE.pattern)
 
 
 _TASKS_OF_UNIT = re.compile(r"(?:哪些|哪项|哪几项|哪个|什么|哪一项)[^，,。？?]{0,6}?(?:任务|工作|事项?|事情)(?:里|中)?"
@@ -182,7 +193,9 @@ def _asks(qn: str) -> frozenset[str]:
     qn = _TASKS_OF_UNIT.sub("哪些任务", qn)
     if cues.WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn)):      # 州财政局作为责任单位承担哪些工作
         found.add("who")
-    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)[？?。]?$|有(啥|什么)关系|和我们有关", qn):
+    # (公安局怎么也在职教方案里面？ asks what it has to do with the plan)
+    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)[？?。]?$|有(啥|什么)关系|和我们有关"
+                                          r"|(为什么|为啥|怎么)会?也?(在|被列|列入|出现在)", qn):
         found.add("tasks")
     if cues.MENTION.search(qn):
         found.add("mention")
@@ -245,7 +258,7 @@ _GENERIC_WORDS = frozenset("要求 规定 具体 情况 问题 东西 时候 事
 # -- parts -----------------------------------------------------------------------------------------
 # a stretch of a message that asks something
 _ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|呢|[？?]|啥")
-_POINTS_BACK = re.compile(r"它|其|该校|该单位|这所|这个学校|这个单位")
+_POINTS_BACK = re.compile(r"它|其|他们|该校|该单位|这所|这个学校|这个单位")
 # a follow-up asking how something is ruled asks that, not the earlier question's figure or time
 _ASKS_HOW = re.compile(r"怎么|如何|怎样|咋|什么样|哪种|(?:规定|写|说)(?:了|的)?(?:什么|啥)")
 _OLD_VERSION = re.compile(r"(修订|修改|修正)(之?前|以前)|旧版|老版|[旧老]的那?个?版|原来的?(版本|规定|法)|(之前|以前|上一)的?版本?|原版")
