@@ -28,7 +28,8 @@ _MAX_WORDS = 4
 def names_in(question: str) -> list[str]:
     """Document names in a question, folded, without version words (新职教法 -> 职教法)."""
     # 云南省实施《教师法》办法: the title marks are inside the name, not around it
-    words = dictionary_words(re.sub(r"[《》〈〉]", "", fold(question)))
+    # 上海那个实施义务教育法的办法: 的 inside a name joins it (…法的实施办法 = …法实施办法)
+    words = dictionary_words(re.sub(r"法的(实施)?办法", r"法\1办法", re.sub(r"[《》〈〉]", "", fold(question))))
     names = []
     for i, word in enumerate(words):
         if not _ends_name(word):

@@ -541,3 +541,12 @@ def test_sitting_an_exam_for_someone_is_the_education_laws_case(multi_kb, questi
 def test_a_quoted_phrase_names_the_heading_whose_list_is_asked(multi_kb):
     ans = multi_kb.ask("开会时听领导说“五个一体化办学格局”，分别是哪五个？")
     assert cited(ans)[0] == (PLAN, "二（五）") and "师资力量一体化" in ans.answer
+
+
+@pytest.mark.parametrize("question,doc_id", [
+    ("上海那个实施义务教育法的办法里，适龄儿童几岁入学？", "上海市实施《义务教育法》办法(2024-09-27)"),
+    ("北京的实施教师法的办法里对教师培训怎么规定？", "北京市实施《教师法》办法"),
+])
+def test_a_de_inside_a_local_regulations_name_joins_it(multi_kb, question, doc_id):
+    from kb.retrieve import named_documents
+    assert doc_id in named_documents(question, multi_kb.snapshot())
