@@ -550,3 +550,38 @@ def test_a_quoted_phrase_names_the_heading_whose_list_is_asked(multi_kb):
 def test_a_de_inside_a_local_regulations_name_joins_it(multi_kb, question, doc_id):
     from kb.retrieve import named_documents
     assert doc_id in named_documents(question, multi_kb.snapshot())
+
+
+@pytest.mark.parametrize("text,standard", [
+    ("96年那版职业教育法", "1996年那版职业教育法"),
+    ("老职教法（96版）里", "老职教法（1996年版）里"),
+    ("09版的上海办法", "2009年版的上海办法"),
+    ("第96条怎么说", "第96条怎么说"),
+])
+def test_a_versions_year_in_two_digits_is_read_in_four(text, standard):
+    from kb.answer.question import normalise
+    assert normalise(text) == standard
+
+
+@pytest.mark.parametrize("question,unit", [
+    ("州农业农村局要管方案里的哪几项？", "州农业农村局"),
+    ("医专在这个方案里都要干些啥？", "楚雄医专"),
+    ("州公安局怎么也在方案的责任单位里？", "州公安局"),
+    ("您好，我是楚雄师院教务处的，想问问这个方案给我们学校分了哪些任务？", "楚雄师院"),
+])
+def test_more_ways_of_asking_a_units_tasks(multi_kb, question, unit):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "unit_tasks" and unit in ans.answer
+
+
+@pytest.mark.parametrize("question", ["方案里的办学格局要在哪几个方面实现一体化？", "方案要在哪几个方面实现一体化？"])
+def test_in_which_aspects_is_no_question_of_place(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert cited(ans)[0] == (PLAN, "二（五）")
+
+
+@pytest.mark.parametrize("question", ["文件中涉及职教高考的内容分布在哪几条？", "职教高考在方案里哪几个地方有提到"])
+def test_more_ways_of_asking_where_a_term_is_mentioned(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "mention"
+    assert {"二（一）1", "二（二）1", "二（二）3"} <= {c for _, c in cited(ans)}

@@ -40,8 +40,8 @@ PENALTY_ASKED = re.compile(r"罚|处分|法律责任|怎么处理|如何处理|�
 SCHOOL_LIST = re.compile(r"哪些(学校|院校|中职学校|职业学校|高校|大学|职中|中职)")
 # "where is X mentioned": the term before the place-and-verb (“产教融合”在哪些地方提到) or after it
 # (方案里哪些地方提到了“3+2”, 有几处讲到乡村振兴学院)
-_MENTION_PLACE = r"(?:哪些|哪个|哪几|哪一?|几|多少|什么)?(?:地方|处|次|条款?|部分|段落?|任务|内容)|哪里|哪儿"
-_MENTION_VERB = r"(?:涉及|提到|提及|出现|讲到|说到|写到|谈到)(?:了|过)?"
+_MENTION_PLACE = r"(?:哪些|哪个|哪几个?|哪一?|几个?|多少|什么)?(?:地方|处|次|条款?|部分|段落?|任务|内容)|哪里|哪儿"
+_MENTION_VERB = r"(?:有|都有)?(?:涉及|提到|提及|出现|讲到|说到|写到|谈到)(?:了|过)?"
 _SCOPE = r"(?:这个|本|该)?(?:方案|文件|文中|文件中|全文)?(?:中|里|里面)?(?:有|共有|一共有?|总共有?)?"
 TERM_MENTION = (
     re.compile(r"^[“\"'「]?(.{2,20}?)[”\"'」]?(?:在|于)?" + _SCOPE + r"(?:都在|都|在)?(?:" + _MENTION_PLACE + r")?(?:里|中)?" + _MENTION_VERB
@@ -50,7 +50,8 @@ TERM_MENTION = (
     re.compile(r"^" + _SCOPE + r"(?:" + _MENTION_PLACE + r")" + _SCOPE + _MENTION_VERB
                + r"(.{2,24}?)(?:的(?:内容|地方|条款|任务|事))?(?:吗|呢)?[？?。]?$"),
     # 方案提到“3+2”培养的是哪几处
-    re.compile(r"^" + _SCOPE + _MENTION_VERB + r"(.{2,24}?)的(?:是|有|在)?(?:" + _MENTION_PLACE + r")(?:吗|呢)?[？?。]?$"),
+    re.compile(r"^" + _SCOPE + _MENTION_VERB + r"(.{2,24}?)的(?:内容|条款)?(?:分布|出现)?(?:是|有|在)?(?:"
+               + _MENTION_PLACE + r")(?:吗|呢)?[？?。]?$"),
 )
 
 # Words that say a question is about the documents, not what it is about (年终奖法律上有规定吗:

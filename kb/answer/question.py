@@ -47,7 +47,10 @@ def normalise(text: str) -> str:
 
 # Yunnan's (south-western Mandarin) question words and chat forms, read as the standard ones
 _DIALECT = (
-    (re.compile(r"咋个|咋样|咋"), "怎么"), (re.compile(r"哪样(?!东西)|啥子"), "什么"), (re.compile(r"钟头"), "小时"),
+    (re.compile(r"咋个|咋样|咋"), "怎么"), (re.compile(r"哪样(?!东西)|啥子|啥"), "什么"), (re.compile(r"钟头"), "小时"),
+    # 96年那版, 09版: a version's year in two digits
+    (re.compile(r"(?<!\d)([5-9]\d)(?=年?(?:那个?|的)?版)"), r"19\1"), (re.compile(r"(?<!\d)([0-4]\d)(?=年?(?:那个?|的)?版)"), r"20\1"),
+    (re.compile(r"(?<!\d)((?:19|20)\d\d)(?=(?:那个?|的)?版)"), r"\1年"),
     # 上几个小时班 -> 上班几个小时 (the verb's object after the figure)
     (re.compile(r"([上加值])((?:几|多少|[\d一二三四五六七八九十两]+)个?(?:小时|天))班"), r"\1班\2"),
 )
@@ -118,7 +121,7 @@ _ROLE = re.compile(r"(老师|教师|家长|学生|校长|员工|职工|工作人
 # the speaker as a person (我们有哪些权利), not their school, unit or family (我们学校, 我家孩子)
 _SPEAKER_PERSON = re.compile(r"(?:我们|咱们|我)(?!们|县|市|校|学校|局|单位|部门|这|那|家|的)")
 # 我们单位 / 我们县里 / 我校: the speaker
-_SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里被是列作当负承参，,？?])"
+_SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门|局|学校|校|这边|那边|这里)?(?=[要该得需做跟和与有的在里被是列作当负承参分给安能应，,？?])"
                    r"|我(?:县|市|校|局|单位)|本(?:县|市|单位|局|校)|(?<![州省])(?:县里|市里)")
 
 
@@ -168,7 +171,7 @@ _ATTRIBUTES = (
     ("proportion", re.compile(r"比例|百分之|占比|比重|几成|百分比")),
     ("standard", re.compile(r"标准|条件|资格|门槛")),
     ("audience", re.compile(r"对象|面向|针对(哪些|什么|谁)|哪些人|谁可以|适用于")),
-    ("place", re.compile(r"在哪(?![些个一天年月日周])|哪里(?!讲|提|说|规定|涉及|出现|有)|什么地方|地址|地点|去哪(?![些个一天年月日周])")),
+    ("place", re.compile(r"在哪(?![些个一天年月日周几])|哪里(?!讲|提|说|规定|涉及|出现|有)|什么地方|地址|地点|去哪(?![些个一天年月日周])")),
     ("method", re.compile(r"方式|方法|途径|措施|怎么(做|搞|办|弄|开展|推进|落实)|如何(做|开展|推进|落实|实施)|通过什么")),
 )
 # The measure a figure must have, by the noun asked about when the question names no measure word
@@ -191,10 +194,12 @@ def _asks(qn: str) -> frozenset[str]:
     found = set()
     # 州科技局被列为哪些任务的责任单位 / 在哪项任务里当责任单位: the tasks of a unit named, not a who-question
     qn = _TASKS_OF_UNIT.sub("哪些任务", qn)
-    if cues.WHO.search(re.sub(r"(作为|是|为)责任单位", "", qn)):      # 州财政局作为责任单位承担哪些工作
+    # 州财政局作为责任单位承担哪些工作 / 州公安局怎么也在方案的责任单位里: what the unit does
+    if cues.WHO.search(re.sub(r"(作为|是|为)责任单位|在[^，,。？?]{0,10}责任单位(里|中|名单)", "", qn)):
         found.add("who")
     # (公安局怎么也在职教方案里面？ asks what it has to do with the plan)
-    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|哪些(事情?|活儿?)[？?。]?$|有(啥|什么)关系|和我们有关"
+    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|干些什么|哪些(事情?|活儿?)[？?。]?$|有(啥|什么)关系|和我们有关"
+                                          r"|管[^，,。？?]{0,8}哪[几些][项块件]|负责哪[块些]"
                                           r"|(为什么|为啥|怎么)会?也?(在|被列|列入|出现在)", qn):
         found.add("tasks")
     if cues.MENTION.search(qn):

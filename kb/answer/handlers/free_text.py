@@ -107,7 +107,8 @@ class FreeText:
             # a clause among the best three whose heading the question names and which enumerates
             # (五个一体化分别是哪五个 -> 构建五个“一体化”办学格局：一是…二是…)
             # (the phrase it quotes, when it quotes one: 开会听到“五个一体化办学格局”，分别是哪五个)
-            named = tokens(" ".join(quoted) if quoted else cues.LIST.sub(" ", ctx.topic(context)))   # without 分别, 哪些 …
+            named = (tokens(" ".join(quoted)) if quoted
+                     else list(q.topic_words) or tokens(cues.LIST.sub(" ", ctx.topic(context))))   # without 分别, 哪些 …
             for hit in hits[:3]:
                 enum = enumeration(ctx.whole_text(hit.clause))
                 if enum and ctx.names_clause(named, hit.clause):
