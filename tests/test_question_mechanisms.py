@@ -585,3 +585,19 @@ def test_more_ways_of_asking_where_a_term_is_mentioned(multi_kb, question):
     ans = multi_kb.ask(question)
     assert ans.kind == "mention"
     assert {"二（一）1", "二（二）1", "二（二）3"} <= {c for _, c in cited(ans)}
+
+
+@pytest.mark.parametrize("question", ["职教高考是怎么考的，按什么评价方式？", "职教高考怎么搞的，用什么方式评价？"])
+def test_a_stretch_continuing_the_sentence_is_about_its_topic(multi_kb, question):
+    assert "文化素质+职业技能" in multi_kb.ask(question).answer
+
+
+@pytest.mark.parametrize("question", [
+    "我是州人社局的，想确认下：从哪年起，全州每年的培训总量最少要达到多少人次？",
+    "从哪年开始，全州每年要完成多少人次的职业技能培训？",
+])
+def test_a_first_stretch_naming_nothing_is_one_question_with_the_rest(multi_kb, question):
+    from kb.answer.question import _split_parts
+    assert len(_split_parts(question)) == 1
+    ans = multi_kb.ask(question)
+    assert "10万人次" in ans.answer

@@ -113,7 +113,7 @@ class Question:
 _GREETING = re.compile(r"^(?:你好|您好|老师好|领导好|hi|hello)[，,！!。\s]*", re.I)
 # 我是禄丰市教体局的， / 我是一名中职老师。 / 本人在武定县工作，
 _INTRODUCTION = re.compile(r"^(?:我|我们|本人)(?:是|在)(?P<who>[^，,。！!？?]{1,30}?)(?:的|工作的?|上班的?|这边)?[，,。！!]\s*")
-_POLITENESS = re.compile(r"(?:请问|想问问|(?:麻烦)?问下|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:全面|具体|详细|多)?(?:问|咨询|了解|确认|请教)(?:一下)?|问一下|咨询一下|"
+_POLITENESS = re.compile(r"(?:请问|想问问|(?:麻烦)?问下|麻烦(?:您|你)?(?:问|咨询|帮忙看|看)?一下|想(?:全面|具体|详细|多)?(?:问|咨询|了解|确认|请教)(?:一?下)?|问一下|咨询一下|"
                          r"请教一下|打扰(?:一下|了)?|谢谢(?:您|你|了)?|多谢|感谢|辛苦了|劳驾)[，,。！!\s]*")
 _POLITENESS_FIRST = re.compile(r"^(?:" + _POLITENESS.pattern + r")[：:]?\s*")
 # a role a speaker introduces themselves by, and a question that is about the speaker
@@ -270,6 +270,12 @@ _OLD_VERSION = re.compile(r"(修订|修改|修正)(之?前|以前)|旧版|老版
 _REQUEST = re.compile(r"列出|列举|说明|介绍|告诉|讲讲|说说|解释|说一下|讲一下|列一下")   # asks without a question word
 
 
+def _names_a_topic(stretch: str) -> bool:
+    """The stretch, without greetings and introductions, names something to ask about."""
+    words = content_words(_unwrap(stretch)[0])
+    return any(w not in _GENERIC_WORDS and not _ASKING.search(w) for w in words)
+
+
 def _split_parts(text: str) -> list[tuple[str, bool]]:
     """The questions in a message that asks several: "…比例是多少？这项工作由哪两个部门负责？",
     or "楚雄技师学院有哪些专业，住宿费多少？" (two stretches of one sentence that each ask), each
@@ -282,7 +288,9 @@ def _split_parts(text: str) -> list[tuple[str, bool]]:
         current, asked, continues = "", False, False
         for stretch in re.split(r"(?<=[，,；;])", piece):
             asks = bool(_ASKING.search(stretch))
-            if asks and asked and len(re.sub(r"\W", "", stretch)) >= 4:
+            # (…从哪年起，全州每年的培训总量最少要达到多少人次？ is one question: its first
+            # stretch names nothing to ask about)
+            if asks and asked and len(re.sub(r"\W", "", stretch)) >= 4 and _names_a_topic(current):
                 parts.append((current.strip(" ，,；;。"), continues))
                 current, asked, continues = "", False, True
             current += stretch
@@ -311,10 +319,13 @@ def parse(text: str, history: list[str], snap) -> Question:
     parts: list[Question] = []
     for piece, same_sentence in pieces:
         part = _parse_one(text, piece, parts[-1] if parts else earlier, snap)
-        # two stretches of one sentence ask about the same school or unit (楚雄技师学院有哪些
-        # 专业，住宿费多少？)
-        if same_sentence and parts and not part.asked_names:
-            part = replace(part, asked_names=parts[-1].asked_names)
+        if same_sentence and parts:
+            # a stretch continuing the sentence before is about its topic (职教高考是怎么考的，
+            # 按什么评价方式？), and about the same school or unit (楚雄技师学院有哪些专业，住宿费多少？)
+            if part.completed is not None:
+                part = part.completed
+            if not part.asked_names:
+                part = replace(part, asked_names=parts[-1].asked_names)
         parts.append(part)
     return replace(parts[0], parts=tuple(parts))
 
