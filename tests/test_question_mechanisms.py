@@ -601,3 +601,18 @@ def test_a_first_stretch_naming_nothing_is_one_question_with_the_rest(multi_kb, 
     assert len(_split_parts(question)) == 1
     ans = multi_kb.ask(question)
     assert "10万人次" in ans.answer
+
+
+@pytest.mark.parametrize("history,question", [
+    (["上海的企业按职工工资总额的多少提取职业教育培训经费？"], "用于一线职工身上的比例不低于多少？"),
+    (["北京的企业提取职工教育经费的比例不低于多少？"], "这笔经费主要用在哪些人身上？"),
+])
+def test_a_follow_up_stays_in_the_place_the_question_before_asked_about(multi_kb, history, question):
+    ans = multi_kb.ask(question, history)
+    place = history[0][:2]
+    assert not ans.abstained and place in ans.citations[0].doc_id
+
+
+def test_a_locative_word_is_no_thing_a_figure_is_of():
+    from kb.answer.question import _asked_of
+    assert "身上" not in _asked_of("用在一线职工身上的比例是多少")

@@ -183,7 +183,7 @@ _MEASURE_NOUNS = (
 # 这部法, 该条例: the document of the question before
 # (这个文件 is said of the plan, as 这个方案 is: not here)
 _DOC_REFERENCE = re.compile(r"(这|该|此|那)(部|个|份|项)?(法律?|条例|办法)(?![律规])")
-_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|他们|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容)|此项|上述|前面|" + _DOC_REFERENCE.pattern)
+_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|他们|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件|笔)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容|经费|资金|钱|费用)|此项|上述|前面|" + _DOC_REFERENCE.pattern)
 
 
 _TASKS_OF_UNIT = re.compile(r"(?:哪些|哪项|哪几项|哪个|什么|哪一项)[^，,。？?]{0,6}?(?:任务|工作|事项?|事情)(?:里|中)?"
@@ -257,7 +257,8 @@ def _topic_words(qn: str, snap) -> tuple[str, ...]:
 _GENERIC_WORDS = frozenset("要求 规定 具体 情况 问题 东西 时候 事情 开始 完成 实现 达到 方面 内容 一下 这样 那样 "
                            "需要 做到 能够 可以 有关 相关 部分 地方 时间 哪一年 之前 以前 有没有 什么样 说法 一样 相同 "
                            "两版 两个 版本 怎么样 怎么办 合法 合不合法 行不行 算不算 要是 如果 假如 万一 施行 生效 实施 执行 "
-                           "通过 出台 发布 印发 结束 截止 到期 打算 计划 目标 期限 数量 不能 能够 最大 最小 最长 最短".split())
+                           "通过 出台 发布 印发 结束 截止 到期 打算 计划 目标 期限 数量 不能 能够 最大 最小 最长 最短 "
+                           "身上 上面 里面 当中 之中 这块 那块".split())
 
 
 # -- parts -----------------------------------------------------------------------------------------
@@ -549,7 +550,9 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
         # …about the unit or school the earlier one named, when it points back to it (它要建成什么样的学校)
         named = "".join(earlier.units + earlier.entities) if _POINTS_BACK.search(q.normalized) and not (
             q.units or q.entities) else ""
-        context = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in inherited)) + named + own
+        # …and in the place the earlier one asked about (上海的企业…？用在一线职工身上的比例…？)
+        place = "".join(places(earlier.normalized)) if not (inherited or places(q.normalized)) else ""
+        context = "".join(dict.fromkeys(f"《{snap.documents[d].title}》" for d in inherited)) + place + named + own
     else:
         context = f"{_topic_text(earlier)} {own}".strip()
     # 要是还在试用期呢: the case it changes to must be in the answer, not only the earlier words
