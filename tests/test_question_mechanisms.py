@@ -616,3 +616,31 @@ def test_a_follow_up_stays_in_the_place_the_question_before_asked_about(multi_kb
 def test_a_locative_word_is_no_thing_a_figure_is_of():
     from kb.answer.question import _asked_of
     assert "身上" not in _asked_of("用在一线职工身上的比例是多少")
+
+
+@pytest.mark.parametrize("question,values", [
+    ("职业技能培训里，在校学生和企业职工、社会人员分别要完成多少？", ("3万人次", "2万人次")),
+    ("州级示范的行业产教融合共同体和现代产业学院各建多少个？", ("10个左右", "20个左右")),
+])
+def test_a_figure_for_each_thing_asked_respectively(multi_kb, question, values):
+    ans = multi_kb.ask(question)
+    assert all(v in ans.answer for v in values), ans.answer
+
+
+@pytest.mark.parametrize("question", [
+    "招聘时公司要求女职工在合同里写三年内不准生孩子，合法吗？",
+    "单位在劳动合同里规定女工几年内不许结婚，这合法吗？",
+])
+def test_a_figure_in_the_story_of_a_whether_question_is_not_asked(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert not ans.abstained and ans.citations[0].doc_id == "就业促进法(2015-04-24)"
+
+
+@pytest.mark.parametrize("question", ["职教高考在方案里出现在哪些地方？", "“3+2”在文件中出现在哪几个地方"])
+def test_a_term_appearing_in_which_places(multi_kb, question):
+    assert multi_kb.ask(question).kind == "mention"
+
+
+def test_miansho_is_not_charging(multi_kb):
+    ans = multi_kb.ask("上海义务教育阶段免收哪些费用？")
+    assert "教科书费" in ans.answer

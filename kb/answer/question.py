@@ -190,6 +190,15 @@ _TASKS_OF_UNIT = re.compile(r"(?:哪些|哪项|哪几项|哪个|什么|哪一项
                             r"(?:的|当|做|担任|是|作为)?(?:责任单位|负责单位)")
 
 
+_ASKS_WHETHER = re.compile(r"(合法|违法|合理|合规|允许|可以|行|对)吗[？?。]?\s*$|合不合法|合不合理|算不算[^，,]*[？?]?$")
+
+
+def _asked_stretch(qn: str) -> str:
+    """Where a question asks for a figure or a time: its last stretch when it asks whether
+    (…合同里写几年内不准生孩子，合法吗？: the figure is the story's), else all of it."""
+    return re.split(r"[，,；;]", qn.rstrip("？?。 "))[-1] if _ASKS_WHETHER.search(qn) else qn
+
+
 def _asks(qn: str) -> frozenset[str]:
     found = set()
     # 州科技局被列为哪些任务的责任单位 / 在哪项任务里当责任单位: the tasks of a unit named, not a who-question
@@ -208,9 +217,10 @@ def _asks(qn: str) -> frozenset[str]:
         found.add("compare")
     if cues.ACTUAL.search(qn):
         found.add("actual")
-    if cues.NUMBER.search(qn):
+    asked = _asked_stretch(qn)
+    if cues.NUMBER.search(asked):
         found.add("number")
-    if cues.WHEN.search(qn):
+    if cues.WHEN.search(asked):
         found.add("time")
     if cues.LIST.search(qn):
         found.add("list")
@@ -291,7 +301,9 @@ def _split_parts(text: str) -> list[tuple[str, bool]]:
             asks = bool(_ASKING.search(stretch))
             # (…从哪年起，全州每年的培训总量最少要达到多少人次？ is one question: its first
             # stretch names nothing to ask about)
-            if asks and asked and len(re.sub(r"\W", "", stretch)) >= 4 and _names_a_topic(current):
+            # (…规定女工几年内不许结婚，这合法吗？ asks whether what it told is lawful: one question)
+            if (asks and asked and len(re.sub(r"\W", "", stretch)) >= 4 and _names_a_topic(current)
+                    and not _ASKS_WHETHER.search(stretch)):
                 parts.append((current.strip(" ，,；;。"), continues))
                 current, asked, continues = "", False, True
             current += stretch
@@ -399,7 +411,7 @@ def _parse_piece(message: str, piece: str, earlier: Question | None, snap) -> Qu
         documents=(named_documents(qn, snap) or kind_documents(qn, snap)) if snap is not None else (),
         unknown_documents=tuple(unknown_documents(qn, snap)) if snap is not None else (),
         asks=asks, meta_fields=tuple(f for f, cue in cues.META.items() if cue.search(qn)),
-        slogan=_slogan(qn), mention_term=_mention_term(qn), attribute=_attribute(qn), measure=asked_unit(qn),
+        slogan=_slogan(qn), mention_term=_mention_term(qn), attribute=_attribute(qn), measure=asked_unit(_asked_stretch(qn)),
         years=tuple(re.findall(r"((?:19|20)\d\d)\s*年", qn)), corrections=corrections,
         asked_of=_asked_of(qn), figure_words=figure_words, counted=counted, asked_names=_asked_names(qn),
         topic_words=_topic_words(qn, snap))

@@ -156,6 +156,7 @@ class FreeText:
         if not scored:
             return ctx.abstain(q.text)
         scored.sort(key=lambda x: (-x[0], x[1]))
+        candidates = list(scored)
         if wants_number or wants_time:
             # the best-matching sentence that actually states a figure or a time
             top = scored[0][0]
@@ -209,6 +210,15 @@ class FreeText:
             text = text.rstrip("。") + f"（时间：{when.label if when.stated else scope.strip('，,；;。')}）。"
         n = ctx.cite(hit.clause, hit.score, sentence.strip())
         answer = f"{ctx.source(hit.clause)}{text}[{n}]"
+        if wants_number:
+            # 在校学生和企业职工分别是多少: a figure for each thing asked, from the best clauses
+            for thing in _respective_things(qn):
+                if thing in bare(answer):
+                    continue
+                other = next((x for x in candidates if thing in bare(x[2]) and has_quantity(x[2], unit)), None)
+                if other is not None:
+                    n2 = ctx.cite(other[3].clause, other[3].score, other[2].strip())
+                    answer += f"{ctx.source(other[3].clause)}{display_sentence(other[2])}[{n2}]"
         kind = "number" if (wants_number or wants_time) else ("list" if wants_list else "general")
         # A second clause, when it answers nearly as well, completes the picture.
         for score2, _, sentence2, hit2 in scored[1:]:
@@ -217,6 +227,20 @@ class FreeText:
                 answer += f"{ctx.source(hit2.clause)}{display_sentence(sentence2)}[{n2}]"
                 break
         return ctx.result(q.text, answer + ctx.version_note(hit.clause.doc_id), kind)
+
+
+_RESPECTIVELY = re.compile(r"([^，,。？?]{2,40}?)(?:分别|各)[^，,。？?多几]{0,4}?(?:多少|几)")
+
+
+def _respective_things(qn: str) -> list[str]:
+    """The things a question asks a figure of each (在校学生和企业职工、社会人员分别是多少 ->
+    在校学生, 企业职工, 社会人员); [] when it asks one figure."""
+    m = _RESPECTIVELY.search(qn)
+    if not m:
+        return []
+    # each thing without what qualifies it (州级示范的行业产教融合共同体 -> 行业产教融合共同体)
+    things = [bare(re.sub(r"^(那|那么|还有|其中|方案里|文件里)", "", t).split("的")[-1]) for t in re.split(r"[和与及、跟]", m[1])]
+    return [t for t in things if len(t) >= 2] if len(things) >= 2 else []
 
 
 def _announces(sentence: str, q_tokens: list[str]) -> bool:
