@@ -81,7 +81,7 @@ def resolve(name: str, titles: dict[str, str]) -> list[str]:
             # X法实施办法 ~ 实施X法办法; a place the name gives must be the title's (北京职教办法)
             matches = set(core) <= set(whole) and (set(core) <= set(body) or _place_of(core, whole))
         else:
-            matches = body.startswith(core[0]) and _in_order(core, body)
+            matches = body.startswith(core[0]) and in_order(core, body)
         if matches:
             found.append(doc_id)
     return found
@@ -97,6 +97,7 @@ def _ending(name: str) -> str:
     return next((e for e in _ENDINGS if name.endswith(e)), "")
 
 
-def _in_order(short: str, long: str) -> bool:
+def in_order(short: str, long: str) -> bool:
+    """The characters of `short` stand in `long` in the same order (职教 in 职业教育)."""
     it = iter(long)
     return all(c in it for c in short)

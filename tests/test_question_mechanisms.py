@@ -644,3 +644,16 @@ def test_a_term_appearing_in_which_places(multi_kb, question):
 def test_miansho_is_not_charging(multi_kb):
     ans = multi_kb.ask("上海义务教育阶段免收哪些费用？")
     assert "教科书费" in ans.answer
+
+
+@pytest.mark.parametrize("question", [
+    "我是大姚县教体局新来的，想问下州里这个职教提质增效方案是为了落实省里哪个文件？",
+    "咱们这个职教提质增效方案是依据省里哪份文件定的？",
+])
+def test_a_document_named_by_its_abbreviation_is_still_the_document_asked_about(multi_kb, question):
+    assert "云政办发〔2024〕22号" in multi_kb.ask(question).answer
+
+
+@pytest.mark.parametrize("question", ["州财政局在方案里有哪些责任？", "州审计局有什么责任？"])
+def test_a_units_responsibilities_are_its_tasks(multi_kb, question):
+    assert multi_kb.ask(question).kind == "unit_tasks"

@@ -208,7 +208,7 @@ def _asks(qn: str) -> frozenset[str]:
         found.add("who")
     # (公安局怎么也在职教方案里面？ asks what it has to do with the plan)
     if cues.TASKS.search(qn) or re.search(r"做什么|干什么|干些什么|哪些(事情?|活儿?)[？?。]?$|有(啥|什么)关系|和我们有关"
-                                          r"|管[^，,。？?]{0,8}哪[几些][项块件]|负责哪[块些]"
+                                          r"|管[^，,。？?]{0,8}哪[几些][项块件]|负责哪[块些]|有(哪些|什么)责任"
                                           r"|(为什么|为啥|怎么)会?也?(在|被列|列入|出现在)", qn):
         found.add("tasks")
     if cues.MENTION.search(qn):

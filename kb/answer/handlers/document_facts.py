@@ -9,6 +9,7 @@ from kb.answer.context import AnswerContext
 from kb.answer.policy import thresholds
 from kb.answer.question import Question
 from kb.answer.text import cn_date, sentence_with
+from kb.doc_names import in_order
 from kb.retrieve import doc_place, version_date
 from kb.schema import Answer, Clause, Document
 from kb.textnorm import fold
@@ -69,12 +70,16 @@ def _about_document(ctx: AnswerContext, qn: str, cue: re.Pattern) -> bool:
     snap = ctx.snap
     for place in snap.memo("places", lambda: {doc_place(d) for d in snap.documents.values()} - {""}):
         rest = rest.replace(place, " ")
-    left = [t for t in tokens(rest) if len(t) > 1]
+    left = [t for t in tokens(rest) if len(t) > 1 and t not in _WHOSE]
     if len(left) <= 1:
         return True
-    # what is left may only describe the document itself ("职业教育方案")
+    # what is left may only describe the document itself ("职业教育方案", abbreviated: 职教提质增效)
     titles = snap.memo("folded_titles", lambda: [fold(f"{d.title} {d.notice_title}") for d in snap.documents.values()])
-    return any(ctx.overlap(left, title) >= thresholds().names_heading for title in titles if any(t in title for t in left))
+    return any(sum(in_order(t, title) for t in left) >= thresholds().names_heading * len(left) for title in titles)
+
+
+# whose document it is and why it was made, not what it is about
+_WHOSE = frozenset("州里 县里 省里 市里 咱们 我们 为了".split())
 
 
 def _document_fact(ctx: AnswerContext, question: Question, field: str, doc: Document) -> Answer | None:
