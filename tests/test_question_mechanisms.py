@@ -657,3 +657,17 @@ def test_a_document_named_by_its_abbreviation_is_still_the_document_asked_about(
 @pytest.mark.parametrize("question", ["州财政局在方案里有哪些责任？", "州审计局有什么责任？"])
 def test_a_units_responsibilities_are_its_tasks(multi_kb, question):
     assert multi_kb.ask(question).kind == "unit_tasks"
+
+
+@pytest.mark.parametrize("question", [
+    "幼儿园能不能提前教一年级的拼音算术这些小学课程？",
+    "幼儿园能不能教拼音、算术这些小学课程？",
+])
+def test_examples_named_before_their_kind_do_not_make_a_question_unanswerable(multi_kb, question):
+    ans = multi_kb.ask(question)
+    assert not ans.abstained and cited(ans)[0] == ("学前教育法(2024-11-08)", "第五章第五十九条")
+
+
+def test_divided_into_how_many_asks_which():
+    from kb.answer.question import _asks
+    assert "list" in _asks("职业学校教育分几个层次？") and "number" not in _asks("职业学校教育分几个层次？")

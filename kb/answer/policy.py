@@ -97,6 +97,7 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
     return ""
 
 
+_EXAMPLES = re.compile(r"(?:[\u4e00-\u9fff]{2,4}[、和及]){0,3}[\u4e00-\u9fff]{2,4}(?:这些|这类|那些|之类的?)(?=[\u4e00-\u9fff]{2})")
 _BEYOND_NATIONAL = re.compile(r"国家(?:规定|标准)?(?:的[^，,。？?]{0,6})?(?:之外|以外|基础上)|比国家|额外")
 
 
@@ -144,6 +145,8 @@ def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause]) -> 
     for key in sorted({k for d in named_documents(question, ctx.snap) for k in title_keys(ctx.snap.documents[d])},
                       key=len, reverse=True):
         asked = asked.replace(key, "，")
+    # examples named before the kind they are of (拼音算术这些小学课程) are the kind's
+    asked = _EXAMPLES.sub("，", asked)
     q_tokens = telling(asked) or telling(question)
     if not q_tokens:
         return True

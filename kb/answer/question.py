@@ -193,6 +193,9 @@ _TASKS_OF_UNIT = re.compile(r"(?:哪些|哪项|哪几项|哪个|什么|哪一项
 _ASKS_WHETHER = re.compile(r"(合法|违法|合理|合规|允许|可以|行|对)吗[？?。]?\s*$|合不合法|合不合理|算不算[^，,]*[？?]?$")
 
 
+_DIVIDED_INTO = re.compile(r"分(?:为|成)?几(?:个|种|类|级|大类)")
+
+
 def _asked_stretch(qn: str) -> str:
     """Where a question asks for a figure or a time: its last stretch when it asks whether
     (…合同里写几年内不准生孩子，合法吗？: the figure is the story's), else all of it."""
@@ -218,7 +221,9 @@ def _asks(qn: str) -> frozenset[str]:
     if cues.ACTUAL.search(qn):
         found.add("actual")
     asked = _asked_stretch(qn)
-    if cues.NUMBER.search(asked):
+    if _DIVIDED_INTO.search(asked):
+        found.add("list")       # 职业学校教育分几个层次: which they are, not only how many
+    elif cues.NUMBER.search(asked):
         found.add("number")
     if cues.WHEN.search(asked):
         found.add("time")
@@ -411,7 +416,7 @@ def _parse_piece(message: str, piece: str, earlier: Question | None, snap) -> Qu
         documents=(named_documents(qn, snap) or kind_documents(qn, snap)) if snap is not None else (),
         unknown_documents=tuple(unknown_documents(qn, snap)) if snap is not None else (),
         asks=asks, meta_fields=tuple(f for f, cue in cues.META.items() if cue.search(qn)),
-        slogan=_slogan(qn), mention_term=_mention_term(qn), attribute=_attribute(qn), measure=asked_unit(_asked_stretch(qn)),
+        slogan=_slogan(qn), mention_term=_mention_term(qn), attribute=_attribute(qn), measure="" if _DIVIDED_INTO.search(qn) else asked_unit(_asked_stretch(qn)),
         years=tuple(re.findall(r"((?:19|20)\d\d)\s*年", qn)), corrections=corrections,
         asked_of=_asked_of(qn), figure_words=figure_words, counted=counted, asked_names=_asked_names(qn),
         topic_words=_topic_words(qn, snap))

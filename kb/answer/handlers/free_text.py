@@ -118,7 +118,8 @@ class FreeText:
         scored = []
         q_bare = bare(context)
         named_bodies = list(q.asked_names)
-        list_verb = next((v for v in ("包括", "分为", "包含", "分成") if v in qn), "") if wants_list else ""
+        list_verb = next((v for v in ("包括", "分为", "包含", "分成") if v in qn),
+                         "分为" if re.search(r"分几", qn) else "") if wants_list else ""   # 分几个层次 ~ 分为
         # 哪几种招生: a sentence listing several kinds of 招生 (跨县域招生、片区招生、分专业招生)
         kind_asked = re.search(r"哪(?:几|些)[种类个项所家条]?([\u4e00-\u9fa5]{2,4}?)(?:[？?，,。]|$)", qn)
         for rank, hit in enumerate(_candidates(hits, unit if wants_number else "")):
