@@ -49,7 +49,7 @@ def foreign(ctx: AnswerContext, question: str) -> bool:
     asked = cues.ASKED_ATTRIBUTE.search(question)
     attribute = (tokens(asked[1]) or [""])[-1] if asked else ""
     if attribute and not any(attribute in noun for noun in nouns(question)):
-        attribute = ""          # 具体指什么 asks of no thing; 招生电话是多少 asks of 电话
+        attribute = ""          # 具体指什么 asks of no thing; 办公电话是多少 asks of 电话
     # places outside the names of units (方案里州科技局 is no place 里州)
     unnamed = fold(question)
     for a, b, _ in reversed(units_db.matches(unnamed)):

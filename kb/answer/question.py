@@ -128,23 +128,23 @@ _SELF = re.compile(r"(?:我们|咱们|我)(?:县里|县|市里|市|单位|部门
 def _unwrap(text: str) -> tuple[str, str]:
     """(the question without greetings, self-introduction and politeness, the speaker's unit)."""
     speaker, role, where = "", "", ""
-    # wrappers stack (请问我是一名中职老师，… / 您好，我是…的老师，想咨询一下：我是一名小学老师，…)
+    # wrappers stack (请问我是一名技校老师，… / 你好，我在…上班，想问一下：我是一名班主任，…)
     while True:
         text = _POLITENESS_FIRST.sub("", _GREETING.sub("", text))
         m = _INTRODUCTION.match(text)
         if not m:
             break
         if unit := _speaker_unit(m["who"]):
-            speaker = speaker or unit       # 我是禄丰市教体局的，…
+            speaker = speaker or unit       # 我在双柏县人社局工作，…
         elif found := _ROLE.search(m["who"]):
             # 我是职业学校的老师，想咨询一下：职业教育活动周是哪一周？ — but where the speaker is
-            # stays (我是河南一所乡镇中学的老师，… asks about 河南)
+            # stays (我是浙江一所村小的老师，… asks about 浙江)
             role, where = role or found[1], where or "".join(places(m["who"]))
         else:
-            break       # 我是乙肝病毒携带者… introduces no unit and no role: it is what is asked about
+            break       # 我是残疾人… introduces no unit and no role: it is what is asked about
         text = text[m.end():]
     if role and not speaker:
-        # a question about the speaker is about the role (教师法规定我们有哪些权利 -> 教师有哪些权利)
+        # a question about the speaker is about the role (我们能拿多少课时费 -> 教师能拿多少课时费)
         text = (f"{where}，" if where else "") + _SPEAKER_PERSON.sub((synonyms(role) or (role,))[0], text)
     text = _POLITENESS.sub("", text).strip(" ，,。：:")
     if speaker:
@@ -338,8 +338,8 @@ def parse(text: str, history: list[str], snap) -> Question:
     for piece, same_sentence in pieces:
         part = _parse_one(text, piece, parts[-1] if parts else earlier, snap)
         if same_sentence and parts:
-            # a stretch continuing the sentence before is about its topic (职教高考是怎么考的，
-            # 按什么评价方式？), and about the same school or unit (楚雄技师学院有哪些专业，住宿费多少？)
+            # a stretch continuing the sentence before is about its topic (产教联合体咋个建，
+            # 要达到什么标准？), and about the same school or unit (楚雄技师学院有哪些专业，住宿费多少？)
             if part.completed is not None:
                 part = part.completed
             if not part.asked_names:
@@ -584,7 +584,7 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
                         inherited=True, completed=None,
                         topic_words=q.topic_words or earlier.topic_words)
     if len(q.topic_words) >= 2 and not asks_own:
-        # 那国庆节当天上班呢？ after 加班费怎么算: its own words first, else the earlier question's with them
+        # 那元旦那天呢？ after 加班工资咋算: its own words first, else the earlier question's with them
         completed = replace(completed, completed=replace(completed, context=f"{earlier.context} {own}"))
     if len(q.topic_words) >= 2 and completed.documents and not q.documents:
         # 市域产教联合体这个事谁负责？ after a question about a law: the earlier document first,
@@ -601,7 +601,7 @@ def _topic_text(q: Question) -> str:
     """What a question is about, in its own words, without the asking: 职教高考改革由哪些单位负责
     -> 职教高考改革."""
     text = q.context
-    # what a figure is of stays: 比例 in "中职升高职有比例要求，是多少？哪年开始？" is what starts
+    # what a figure is of stays: 比例 in "升学比例定的多少？从哪年算起？" is what starts
     for pattern in (cues.WHO, cues.TASKS, _ASKED_AMOUNT, cues.WHEN, cues.LIST):
         text = pattern.sub(" ", text)
     return re.sub(r"\s+", " ", re.sub(r"[？?。，,]", " ", text)).strip()

@@ -106,7 +106,7 @@ class FreeText:
         if wants_list and not (wants_number or wants_time):
             # a clause among the best three whose heading the question names and which enumerates
             # (五个一体化分别是哪五个 -> 构建五个“一体化”办学格局：一是…二是…)
-            # (the phrase it quotes, when it quotes one: 开会听到“五个一体化办学格局”，分别是哪五个)
+            # (the phrase it quotes, when it quotes one: 文件里写的“七个专项行动”具体指什么)
             named = (tokens(" ".join(quoted)) if quoted
                      else list(q.topic_words) or tokens(cues.LIST.sub(" ", ctx.topic(context))))   # without 分别, 哪些 …
             for hit in hits[:3]:
@@ -143,7 +143,7 @@ class FreeText:
                     score += w.names_body
                 if wants_list:
                     # items in the sentence, or announced by it when they are what is asked
-                    # (哪些基本条件 and 应当符合下列基本条件：（一）…)
+                    # (需要满足什么条件 and 应当符合下列基本条件：（一）…)
                     score += w.per_item * (3 if _announces(s, all_tokens) else min(s.count("、"), 3))
                     if kind_asked and len(re.findall(rf"{kind_asked[1]}[、，,和及]", s)) >= 1 and s.count(kind_asked[1]) >= 2:
                         score += w.kind_listed

@@ -12,7 +12,7 @@ from kb.schema import Answer
 from kb.tokenize import tokens
 
 
-# what a who-question asks for, never what it is about (由哪些部门负责: 部门)
+# what a who-question asks for, never what it is about (归哪几个部门管: 部门)
 _ASKED_OF_WHO = frozenset({"部门", "单位", "负责", "机构", "牵头"})
 
 
@@ -36,7 +36,7 @@ class Who:
         topic = [t for t in tokens(topic) if len(t) > 1 and t not in _ASKED_OF_WHO]
         overall = {h.clause.uid for h in ctx.search(q.context, k=3)}
         # the best matches have no 责任单位 list (a law article names its own bodies), unless the
-        # question names the task's heading (经费保障这块由哪些部门负责 -> 落实经费保障)
+        # question names the task's heading (经费保障归谁管 -> 落实经费保障)
         if best.clause.uid not in overall and ctx.overlap(topic, best.clause.title) < thresholds().names_heading:
             return None
         if ctx.overlap(topic, f"{' '.join(best.clause.path)} {best.clause.text}") < thresholds().min_coverage:
