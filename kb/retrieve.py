@@ -73,7 +73,7 @@ def bare(text: str) -> str:
     return re.sub(r"[\"'“”‘’《》〈〉（）()\s]", "", fold(text))
 
 
-def names_heading(q_key: str, title: str) -> bool:
+def quotes_heading(q_key: str, title: str) -> bool:
     """The question (bare) quotes the heading, or what the heading's leading verb acts on
     (优质学校建设 names 加快优质学校建设; 经费保障 names 落实经费保障)."""
     title = bare(title)
@@ -481,7 +481,7 @@ class Retriever:
         factor = {}
         for i, sc in fused.items():
             doc_id = sc.clause.doc_id
-            f = 1.0 + (TITLE_BOOST if names_heading(q_key, sc.clause.title) else 0.0)
+            f = 1.0 + (TITLE_BOOST if quotes_heading(q_key, sc.clause.title) else 0.0)
             f *= 1.0 + scope.get(doc_id, 0.0)
             if not scope and doc_place(snap.documents[doc_id]) not in ("", home):
                 f *= ELSEWHERE       # a question naming no place is not about 上海's or 青岛's rules

@@ -197,12 +197,6 @@ def synonyms(token: str) -> tuple[str, ...]:
     return _synonyms().get(token, ())
 
 
-def synonym_tokens(text: str) -> list[str]:
-    """Tokens of the documents' words for a question's everyday words (每天 -> 每日, 最多 ->
-    不得超过), except those the question already has."""
-    return list(dict.fromkeys(t for group in synonym_groups(text) for alternative in group for t in alternative))
-
-
 def synonym_groups(text: str) -> list[list[list[str]]]:
     """Per everyday word of the question that has documents' words, the tokens of each of those
     words (孩子 -> [[未成年人], [儿童], [子女], [学生]]), without the question's own tokens: one

@@ -72,15 +72,13 @@ class FreeText:
         # a phrase the question quotes (职中招生“一盘棋”) is in the answering clause when a clause has it
         quoted = [fold(p) for p in quoted_phrases(qn) if len(p) >= 2]
         if quoted:
-            clauses = ctx.snap.clauses
-            folded = ctx.snap.memo("folded_texts", lambda: [fold(c.text) for c in clauses])
+            clauses, folded = ctx.snap.clauses, _folded_texts(ctx)
             holding = {i for i, text in enumerate(folded) if all(p in text for p in quoted)
                        and (not named or clauses[i].doc_id in named)}
             if holding and not any(all(p in fold(h.clause.text) for p in quoted) for h in hits[:1]):
                 hits = ctx.search(context, k=5, where=lambda i: i in holding) or hits
         if q.must_hold:
-            clauses = ctx.snap.clauses
-            folded = ctx.snap.memo("folded_texts", lambda: [fold(c.text) for c in clauses])
+            folded = _folded_texts(ctx)
             holds = lambda text: all(w in text or any(s in text for s in synonyms(w)) for w in q.must_hold)
             hits = ([h for h in hits if holds(fold(h.clause.text))]
                     or ctx.search(context, k=5, where=lambda i: holds(folded[i])) or hits)
@@ -228,6 +226,12 @@ class FreeText:
                 answer += f"{ctx.source(hit2.clause)}{display_sentence(sentence2)}[{n2}]"
                 break
         return ctx.result(q.text, answer + ctx.version_note(hit.clause.doc_id), kind)
+
+
+def _folded_texts(ctx: AnswerContext) -> list[str]:
+    """Every clause's text, folded, once per snapshot (for phrases a question requires)."""
+    clauses = ctx.snap.clauses
+    return ctx.snap.memo("folded_texts", lambda: [fold(c.text) for c in clauses])
 
 
 _RESPECTIVELY = re.compile(r"([^，,。？?]{2,40}?)(?:分别|各)[^，,。？?多几]{0,4}?(?:多少|几)")
