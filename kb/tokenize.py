@@ -132,12 +132,37 @@ def _pos():
     return pos
 
 
+_ADMIN_SUFFIX = "省市州县区盟"
+
+
+@functools.lru_cache(maxsize=1)
+def _place_names() -> frozenset[str]:
+    lines = (DATA / "places.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+
+
+def place_name(word: str) -> bool:
+    """A listed place name, with or without its suffix (大理, 大理州)."""
+    names = _place_names()
+    return word in names or (word[-1:] in _ADMIN_SUFFIX and word[:-1] in names)
+
+
 def places(text: str) -> list[str]:
-    """Place names in a question (jieba's ns tag), e.g. 昆明市; used to notice questions about
-    places the documents never mention."""
-    return [p.word for p in _pos().lcut(fold(text))
-            if p.flag == "ns" and len(p.word) >= 2 and p.word not in STOPWORDS
-            and not _ASKING.search(p.word)]      # 中多大 (…经费中多大比例) is no place
+    """Place names in a question (大理州, 昆明, 宣威市), used to notice questions about places the
+    documents never mention: a listed place name, with or without its suffix, or a word jieba tags
+    as a place that ends in an administrative suffix or stands before one. The tag alone is no
+    evidence: jieba tags 上岗, 深度 and 大班 as places."""
+    words = _pos().lcut(fold(text))
+    found = []
+    for i, p in enumerate(words):
+        w = p.word
+        if len(w) < 2 or w in STOPWORDS or _ASKING.search(w):      # 中多大 (…经费中多大比例) is no place
+            continue
+        suffixed = p.flag == "ns" and ((len(w) > 2 and w[-1] in _ADMIN_SUFFIX)
+                                       or (i + 1 < len(words) and words[i + 1].word in _ADMIN_SUFFIX))
+        if place_name(w) or suffixed:
+            found.append(w)
+    return found
 
 
 _NOUN_TAGS = frozenset({"n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "ng", "vn", "an", "j"})

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from kb.tokenize import STOPWORDS, dictionary_words, everyday_frequency, general_frequency
+from kb.tokenize import STOPWORDS, dictionary_words, everyday_frequency, general_frequency, place_name
 
 _MIN_LEN, _MAX_LEN = 2, 8
 _COMMON = 1000           # a string this frequent in general Chinese is a word, not a slip
@@ -92,8 +92,8 @@ class Corrector:
         return out, corrections[::-1]
 
     def _meant(self, piece: str) -> str:
-        if not _CJK.match(piece) or piece in self.vocabulary:
-            return ""
+        if not _CJK.match(piece) or piece in self.vocabulary or place_name(piece):
+            return ""       # (a place is named as typed: 大理 is no slip for 大力)
         if len(piece) == 2 and min(everyday_frequency(c) for c in piece) >= _STANDALONE:
             return ""       # 这事是 is as typed: 事 and 是 are words of their own, unlike 单 in 单为
 

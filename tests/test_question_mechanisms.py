@@ -527,7 +527,8 @@ def test_they_in_a_follow_up_part_is_the_unit_named_before(multi_kb):
     assert ans.kind == "unit_tasks" and "二（三）" in {c.clause_id for c in ans.citations}
 
 
-@pytest.mark.parametrize("question", ["我是元谋的，去昆明找工作被中介收了押金，合法吗？", "我在大理打工，到昆明找工作被中介收押金，这合法吗？"])
+@pytest.mark.parametrize("question", ["我是元谋的，去昆明找工作被中介收了押金，合法吗？", "我在大理打工，到昆明找工作被中介收押金，这合法吗？",
+                                      "我是曲靖人，来楚雄找工作，中介要收押金，这合法吗？"])
 def test_a_place_the_story_goes_to_is_no_place_the_rule_is_of(multi_kb, question):
     ans = multi_kb.ask(question)
     assert not ans.abstained and ans.citations[0].doc_id == "就业促进法(2015-04-24)"
@@ -671,3 +672,18 @@ def test_examples_named_before_their_kind_do_not_make_a_question_unanswerable(mu
 def test_divided_into_how_many_asks_which():
     from kb.answer.question import _asks
     assert "list" in _asks("职业学校教育分几个层次？") and "number" not in _asks("职业学校教育分几个层次？")
+
+
+@pytest.mark.parametrize("question", ["大理州的职业教育提质增效方案要建几个产教联合体？", "红河今年中职学校招多少人？",
+                                      "德国的双元制职业教育是怎么规定的？"])
+def test_a_place_the_documents_never_name_is_refused_with_or_without_its_suffix(multi_kb, question):
+    assert multi_kb.ask(question).abstained
+
+
+@pytest.mark.parametrize("question,doc_id", [
+    ("孩子在幼儿园上大班，能不能提前教小学的课程？", "学前教育法(2024-11-08)"),
+    ("刚上岗的新员工试用期最长多久？", "劳动法(2018-12-29)"),
+])
+def test_everyday_words_the_tagger_calls_places_are_no_places(multi_kb, question, doc_id):
+    ans = multi_kb.ask(question)
+    assert not ans.abstained and ans.citations[0].doc_id == doc_id

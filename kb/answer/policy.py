@@ -54,8 +54,7 @@ def foreign(ctx: AnswerContext, question: str) -> bool:
     unnamed = fold(question)
     for a, b, _ in reversed(units_db.matches(unnamed)):
         unnamed = unnamed[:a] + "，" + unnamed[b:]
-    # (a place the story goes to is no rule's place: 去昆明找工作被中介收了押金)
-    unnamed = re.sub(r"(?:去|到|来|从|在)(?:了)?[\u4e00-\u9fff]{2,4}?(?=找|打工|上班|工作|读书|上学|务工|出差|旅游)", "，", unnamed)
+    unnamed = _STORY_PLACE.sub("，", unnamed)
     return (any(never_used(ctx, fold(p)) for p in places(unnamed))
             or any(never_used(ctx, n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
             # the thing asked for is a word the documents never use (招生电话是多少, 地址在哪里)
@@ -97,6 +96,10 @@ def unstated(ctx: AnswerContext, q, clause) -> str:
     return ""
 
 
+# A place the story goes to or the speaker comes from is no rule's place (去外省找工作被中介收了押金,
+# 我老家是外省的).
+_STORY_PLACE = re.compile(r"(?:去|到|来|从|在)(?:了)?[\u4e00-\u9fff]{2,4}?(?=找|打工|上班|工作|读书|上学|务工|出差|旅游)"
+                          r"|(?:我|我们)是[\u4e00-\u9fff]{2,5}?人(?=[，,。 ])|老家(?:是|在)[\u4e00-\u9fff]{2,5}?(?=的|[，,。 ])")
 _EXAMPLES = re.compile(r"(?:[\u4e00-\u9fff]{2,4}[、和及]){0,3}[\u4e00-\u9fff]{2,4}(?:这些|这类|那些|之类的?)(?=[\u4e00-\u9fff]{2})")
 _BEYOND_NATIONAL = re.compile(r"国家(?:规定|标准)?(?:的[^，,。？?]{0,6})?(?:之外|以外|基础上)|比国家|额外")
 
@@ -147,6 +150,11 @@ def unsupported(ctx: AnswerContext, question: str, hits: list[ScoredClause]) -> 
         asked = asked.replace(key, "，")
     # examples named before the kind they are of (拼音算术这些小学课程) are the kind's
     asked = _EXAMPLES.sub("，", asked)
+    # a place the documents never name that foreign() let pass is where the story happens
+    # (在外省打工的地方), not what is asked
+    for place in places(asked):
+        if never_used(ctx, fold(place)):
+            asked = asked.replace(place, "，")
     q_tokens = telling(asked) or telling(question)
     if not q_tokens:
         return True
