@@ -216,24 +216,28 @@ class KnowledgeBase:
             raise InputError(f"未找到单位“{name}”")
         return canonical, self._clauses_naming("units", unit_db.covering(canonical), snap)
 
-    def mention_tasks(self, name: str, snap: Snapshot | None = None) -> list[Clause]:
-        """Clauses whose text names a school or body (not responsibility)."""
-        return self._clauses_naming("mentions", [unit_db.canonical(name) or name], snap)
+    def mention_tasks(self, name: str, snap: Snapshot | None = None, listed: bool = False) -> list[Clause]:
+        """Clauses whose text names a school or body; with `listed`, also those that list it by
+        name among their 责任单位 (not as a member of a group such as 10县市人民政府)."""
+        fields = ("mentions", "units") if listed else ("mentions",)
+        return self._clauses_naming(fields, [unit_db.canonical(name) or name], snap)
 
-    def _clauses_naming(self, field: str, names, snap: Snapshot | None) -> list[Clause]:
-        """First parts of the clauses whose `field` (units or mentions) holds one of the names, in
+    def _clauses_naming(self, fields: tuple[str, ...] | str, names, snap: Snapshot | None) -> list[Clause]:
+        """First parts of the clauses whose `fields` (units, mentions) hold one of the names, in
         document order; looked up in an index built once per snapshot."""
         snap = snap or self.snapshot()
 
-        def build() -> dict[str, list[int]]:
+        def build(field: str) -> dict[str, list[int]]:
             index: dict[str, list[int]] = {}
             for i, c in enumerate(snap.clauses):
                 for name in getattr(c, field):
                     index.setdefault(name, []).append(i)
             return index
-        index = snap.memo(f"clauses_by_{field}", build)
-        found = sorted({i for name in names for i in index.get(name, [])})
-        return self._first_parts(snap.clauses[i] for i in found)
+        found = set()
+        for field in ([fields] if isinstance(fields, str) else fields):
+            index = snap.memo(f"clauses_by_{field}", lambda: build(field))
+            found.update(i for name in names for i in index.get(name, []))
+        return self._first_parts(snap.clauses[i] for i in sorted(found))
 
     @staticmethod
     def _first_parts(clauses) -> list[Clause]:

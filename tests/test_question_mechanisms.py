@@ -687,3 +687,45 @@ def test_a_place_the_documents_never_name_is_refused_with_or_without_its_suffix(
 def test_everyday_words_the_tagger_calls_places_are_no_places(multi_kb, question, doc_id):
     ans = multi_kb.ask(question)
     assert not ans.abstained and ans.citations[0].doc_id == doc_id
+
+
+@pytest.mark.parametrize("question,units", [
+    ("乡村振兴学院争创省级示范那件事，牵头的是谁？", {"武定县人民政府", "州教育体育局"}),
+    ("改革绩效分配这块，是财政局管还是人社局管？", {"州财政局", "州人力资源和社会保障局"}),
+    ("中高本贯通培养是教体局负责还是医专负责？", {"州教育体育局", "楚雄医专"}),
+])
+def test_asking_which_of_two_or_who_leads_is_a_who_question(multi_kb, question, units):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "who" and units <= set(ans.responsible_units)
+
+
+@pytest.mark.parametrize("question,doc_id", [
+    ("学校让我们实习前先交500块管理费，这样收钱合法吗？", "职业教育法(2022-04-20)"),
+    ("中介收了我两次共1500块押金，这样合法吗？会怎么处罚？", "就业促进法(2015-04-24)"),
+])
+def test_a_sum_the_story_tells_of_is_not_what_is_asked(multi_kb, question, doc_id):
+    ans = multi_kb.ask(question)
+    assert not ans.abstained and doc_id in {c.doc_id for c in ans.citations}
+
+
+def test_a_figure_or_year_asked_about_that_the_documents_never_give_is_still_refused(multi_kb):
+    assert multi_kb.ask("楚雄州2035年要建成几所优质学校？").abstained
+
+
+@pytest.mark.parametrize("question,unit", [
+    ("我是楚雄技师学院的老师，学校在方案里承担哪些任务？", "楚雄技师学院"),
+    ("我在州农业农村局上班，局里要配合做什么？", "州农业农村局"),
+    ("我在州财政局上班，我们局要干哪些活，帮忙列一下", "州财政局"),
+])
+def test_the_speakers_school_or_office_named_by_its_kind_gets_its_tasks(multi_kb, question, unit):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "unit_tasks" and ans.answer.startswith(unit)
+
+
+@pytest.mark.parametrize("question,unit,clauses", [
+    ("州商务局在方案里哪些地方被点名了？", "州商务局", {"二（四）"}),
+    ("师院在方案里在哪些地方出现？", "楚雄师院", {"二（一）1", "二（一）3"}),
+])
+def test_where_a_unit_is_mentioned_includes_the_responsibility_lists_naming_it(multi_kb, question, unit, clauses):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "mention" and clauses <= {c for _, c in cited(ans)} and "列为责任单位" in ans.answer

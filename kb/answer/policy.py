@@ -56,11 +56,19 @@ def foreign(ctx: AnswerContext, question: str) -> bool:
         unnamed = unnamed[:a] + "，" + unnamed[b:]
     unnamed = _STORY_PLACE.sub("，", unnamed)
     return (any(never_used(ctx, fold(p)) for p in places(unnamed))
-            or any(never_used(ctx, n) for n in re.findall(r"\d{2,}", to_halfwidth(question)))
+            or any(never_used(ctx, n) for n in _asked_figures(to_halfwidth(question)))
             # the thing asked for is a word the documents never use (招生电话是多少, 地址在哪里)
             # (a word of the dictionary: 方案里定的是多少 has no thing 里定, the tagger's guess)
             or (len(attribute) > 1 and never_used(ctx, attribute) and not synonyms(attribute)
                 and general_frequency(attribute) > 0))
+
+
+def _asked_figures(question: str) -> list[str]:
+    """The figures a question asks about: a year anywhere, other figures only where it asks (a
+    sum the story tells of is not asked about: 交了800块押金，学校能这么收吗)."""
+    stretches = re.split(r"[，,；;。！!]", question)
+    return [n for stretch in stretches for n in re.findall(r"\d{2,}", stretch)
+            if cues.ASKING.search(stretch) or re.fullmatch(r"(?:19|20)\d\d", n)]
 
 
 def unstated(ctx: AnswerContext, q, clause) -> str:

@@ -149,6 +149,10 @@ def _unwrap(text: str) -> tuple[str, str]:
     text = _POLITENESS.sub("", text).strip(" ，,。：:")
     if speaker:
         text = _SELF.sub(speaker, text)
+        # the speaker's own school or office named by its kind alone (学校在方案里承担哪些任务)
+        entry = unit_db.entry(speaker)
+        own = r"学校|学院|院里|校里" if entry is not None and entry.kind == "学校" else r"局里|单位里?"
+        text = re.sub(rf"^(?:{own})(?=[在要的有承负需应得该])", speaker, text)
     return text or "？", speaker
 
 
@@ -210,7 +214,7 @@ def _asks(qn: str) -> frozenset[str]:
     if cues.WHO.search(re.sub(r"(作为|是|为)责任单位|在[^，,。？?]{0,10}责任单位(里|中|名单)", "", qn)):
         found.add("who")
     # (公安局怎么也在职教方案里面？ asks what it has to do with the plan)
-    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|干些什么|哪些(事情?|活儿?)[？?。]?$|有(啥|什么)关系|和我们有关"
+    if cues.TASKS.search(qn) or re.search(r"做什么|干什么|干些什么|哪些(事情?|活儿?)[？?。]?$|[干做](哪些|什么|啥)活|有(啥|什么)关系|和我们有关"
                                           r"|管[^，,。？?]{0,8}哪[几些][项块件]|负责哪[块些]|有(哪些|什么)责任"
                                           r"|(为什么|为啥|怎么)会?也?(在|被列|列入|出现在)", qn):
         found.add("tasks")
@@ -277,8 +281,6 @@ _GENERIC_WORDS = frozenset("要求 规定 具体 情况 问题 东西 时候 事
 
 
 # -- parts -----------------------------------------------------------------------------------------
-# a stretch of a message that asks something
-_ASKING = re.compile(r"什么|哪|多少|几|吗|谁|怎么|如何|是否|呢|[？?]|啥")
 _POINTS_BACK = re.compile(r"它|其|他们|该校|该单位|这所|这个学校|这个单位")
 # a follow-up asking how something is ruled asks that, not the earlier question's figure or time
 _ASKS_HOW = re.compile(r"怎么|如何|怎样|咋|什么样|哪种|(?:规定|写|说)(?:了|的)?(?:什么|啥)")
@@ -289,7 +291,7 @@ _REQUEST = re.compile(r"列出|列举|说明|介绍|告诉|讲讲|说说|解释|
 def _names_a_topic(stretch: str) -> bool:
     """The stretch, without greetings and introductions, names something to ask about."""
     words = content_words(_unwrap(stretch)[0])
-    return any(w not in _GENERIC_WORDS and not _ASKING.search(w) for w in words)
+    return any(w not in _GENERIC_WORDS and not cues.ASKING.search(w) for w in words)
 
 
 def _split_parts(text: str) -> list[tuple[str, bool]]:
@@ -303,7 +305,7 @@ def _split_parts(text: str) -> list[tuple[str, bool]]:
             continue
         current, asked, continues = "", False, False
         for stretch in re.split(r"(?<=[，,；;])", piece):
-            asks = bool(_ASKING.search(stretch))
+            asks = bool(cues.ASKING.search(stretch))
             # (…从哪年起，全州每年的培训总量最少要达到多少人次？ is one question: its first
             # stretch names nothing to ask about)
             # (…规定女工几年内不许结婚，这合法吗？ asks whether what it told is lawful: one question)
@@ -315,7 +317,7 @@ def _split_parts(text: str) -> list[tuple[str, bool]]:
             asked = asked or asks
         parts.append((current.strip(" ，,；;。"), continues))
     # a closing remark that asks nothing (…电话是多少？我想咨询职教高考的事) is said about the question before it
-    if len(parts) > 1 and not _ASKING.search(parts[-1][0]) and not _REQUEST.search(parts[-1][0]):
+    if len(parts) > 1 and not cues.ASKING.search(parts[-1][0]) and not _REQUEST.search(parts[-1][0]):
         (before, continues), (after, _) = parts[-2], parts.pop()
         # …提到了武定？我是武定县的，想全面了解一下: the introduction goes first, politeness goes
         intro = _INTRODUCTION.match(after + "，")
@@ -454,7 +456,7 @@ def _asked_of(qn: str) -> tuple[str, ...]:
 def _asked_names(qn: str) -> tuple[str, ...]:
     """Units and schools named in the stretch that asks (楚雄医专要在哪一年前建成…？), not in the
     story around it (我家孩子在楚雄市职中读书，…比例是多少？)."""
-    asking = [piece for piece in re.split(r"[，,。；;！!]", qn) if _ASKING.search(piece)]
+    asking = [piece for piece in re.split(r"[，,。；;！!]", qn) if cues.ASKING.search(piece)]
     return tuple(dict.fromkeys(n for piece in asking for n in unit_db.find_units(piece) + unit_db.find_entities(piece)))
 
 
