@@ -21,7 +21,7 @@ _NOT_NAMES = frozenset("办法 方法 说法 做法 看法 想法 合法 非法 
 _VERSION = re.compile(r"^(新|旧|老|原|现行|最新|修订后的?|修订前的?|修改后的?|修改前的?)")
 # 这部法, 该条例, 上述办法: a reference to a document named before, not a name
 _REFERENCE = re.compile(r"^(这|那|该|此|本|上述|前述)(部|个|项|条|份|本)?")
-_JOINERS = frozenset("的 里 中 按 按照 根据 依照 依据 和 与 及 对 在 是 说 讲 关于".split())
+_JOINERS = frozenset("的 里 中 按 按照 根据 依照 依据 依 和 与 及 对 在 是 说 讲 关于 版 那".split())
 _MAX_WORDS = 4
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from kb.tokenize import STOPWORDS, dictionary_words, everyday_frequency, general_frequency, place_name
 
 _MIN_LEN, _MAX_LEN = 2, 8
-_COMMON = 1000           # a string this frequent in general Chinese is a word, not a slip
+_COMMON = 100            # a string this frequent in general Chinese is a word, not a slip
 _STANDALONE = 10000      # a character this frequent on its own is a word where it stands
 _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 _ASKING = re.compile(r"[哪谁啥几吗呢么怎]")       # the question words of a question

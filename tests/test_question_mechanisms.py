@@ -729,3 +729,42 @@ def test_the_speakers_school_or_office_named_by_its_kind_gets_its_tasks(multi_kb
 def test_where_a_unit_is_mentioned_includes_the_responsibility_lists_naming_it(multi_kb, question, unit, clauses):
     ans = multi_kb.ask(question)
     assert ans.kind == "mention" and clauses <= {c for _, c in cited(ans)} and "列为责任单位" in ans.answer
+
+
+@pytest.mark.parametrize("history,question,new,old", [
+    ([], "上海义务教育实施办法里，义务教育学生的学籍管理，09版和24版一样吗？",
+     "上海市实施《义务教育法》办法(2024-09-27)", "上海市实施《义务教育法》办法(2009-02-24)"),
+    (["全民国防教育日定在哪一天？"], "18年那版国防教育法也是这么规定的吗？", "国防教育法(2024-09-13)", "国防教育法(2018-04-27)"),
+    ([], "职业教育法里职业培训分哪些种类，新旧两版有没有变？", "职业教育法(2022-04-20)", "职业教育法(1996-05-15)"),
+    ([], "职业学校教育现在分几级？跟96年老版职教法比有什么不一样？", "职业教育法(2022-04-20)", "职业教育法(1996-05-15)"),
+])
+def test_asking_whether_two_versions_say_the_same_compares_them(multi_kb, history, question, new, old):
+    docs = [d for d, _ in cited(multi_kb.ask(question, history))]
+    assert new in docs and old in docs
+
+
+def test_a_version_comparison_shows_the_provision_with_its_frame(multi_kb):
+    ans = multi_kb.ask("1996年和2022年的职业教育法相比，职业学校教育的层次划分有什么变化？")
+    assert "职业学校教育分为中等职业学校教育、高等职业学校教育" in ans.answer and "初等" in ans.answer
+
+
+@pytest.mark.parametrize("question,doc_id", [
+    ("依河南省实施办法，企业不实施职业教育会被怎么收费？", "河南省实施《职业教育法》办法(2010-07-30)"),
+    ("上海2009年那版义务教育办法里，延缓入学由谁批准？", "上海市实施《义务教育法》办法(2009-02-24)"),
+])
+def test_a_preposition_or_version_word_before_a_document_name_is_not_part_of_it(multi_kb, question, doc_id):
+    assert cited(multi_kb.ask(question))[0][0] == doc_id
+
+
+def test_a_word_of_the_dictionary_is_no_typing_slip(multi_kb):
+    assert not any(c.wrong == "犯法" for c in corrector(multi_kb.snapshot()).correct("招童工犯法吗")[1])
+
+
+def test_the_speakers_unit_called_by_the_end_of_its_name(multi_kb):
+    ans = multi_kb.ask("我是楚雄高新区管委会的，跟我们管委会有关的任务有哪些？")
+    assert ans.kind == "unit_tasks" and {"二（五）", "印发通知"} <= {c for _, c in cited(ans)}
+
+
+def test_asking_into_how_many_parts_a_thing_divides_is_answered_by_the_division(multi_kb):
+    ans = multi_kb.ask("现在的职业学校教育分几个层次？")
+    assert "分为中等职业学校教育、高等职业学校教育" in ans.answer

@@ -49,8 +49,9 @@ def normalise(text: str) -> str:
 _DIALECT = (
     (re.compile(r"咋个|咋样|咋"), "怎么"), (re.compile(r"哪样(?!东西)|啥子|啥"), "什么"), (re.compile(r"钟头"), "小时"),
     # 96年那版, 09版: a version's year in two digits
-    (re.compile(r"(?<!\d)([5-9]\d)(?=年?(?:那个?|的)?版)"), r"19\1"), (re.compile(r"(?<!\d)([0-4]\d)(?=年?(?:那个?|的)?版)"), r"20\1"),
-    (re.compile(r"(?<!\d)((?:19|20)\d\d)(?=(?:那个?|的)?版)"), r"\1年"),
+    (re.compile(r"(?<!\d)([5-9]\d)(?=年?(?:那个?|的)?(?:老|旧|新|修订|修正)?版)"), r"19\1"),
+    (re.compile(r"(?<!\d)([0-4]\d)(?=年?(?:那个?|的)?(?:老|旧|新|修订|修正)?版)"), r"20\1"),
+    (re.compile(r"(?<!\d)((?:19|20)\d\d)(?=(?:那个?|的)?(?:老|旧|新|修订|修正)?版)"), r"\1年"),
     # 上几个小时班 -> 上班几个小时 (the verb's object after the figure)
     (re.compile(r"([上加值])((?:几|多少|[\d一二三四五六七八九十两]+)个?(?:小时|天))班"), r"\1班\2"),
 )
@@ -148,6 +149,9 @@ def _unwrap(text: str) -> tuple[str, str]:
         text = (f"{where}，" if where else "") + _SPEAKER_PERSON.sub((synonyms(role) or (role,))[0], text)
     text = _POLITENESS.sub("", text).strip(" ，,。：:")
     if speaker:
+        # 我们管委会, 咱们医专: the speaker's unit called by the end of its name
+        ends = "|".join(re.escape(speaker[i:]) for i in range(len(speaker) - 1))
+        text = re.sub(rf"(?:我们|咱们|我)(?:{ends})", speaker, text)
         text = _SELF.sub(speaker, text)
         # the speaker's own school or office named by its kind alone (学校在方案里承担哪些任务)
         entry = unit_db.entry(speaker)
@@ -187,7 +191,7 @@ _MEASURE_NOUNS = (
 # 这部法, 该条例: the document of the question before
 # (这个文件 is said of the plan, as 这个方案 is: not here)
 _DOC_REFERENCE = re.compile(r"(这|该|此|那)(部|个|份|项)?(法律?|条例|办法)(?![律规])")
-_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|他们|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件|笔)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容|经费|资金|钱|费用)|此项|上述|前面|" + _DOC_REFERENCE.pattern)
+_ANAPHORA = re.compile(r"^(那么|那|还有|另外|然后|再问一下)|同时|它|其|他们|该(项|工作|任务|项工作|规定|条)|这(项|个|些|条|件|笔)?(工作|任务|规定|目标|要求|事|改革|措施|政策|行动|项目|制度|内容|经费|资金|钱|费用)|此项|上述|前面|(?:也|还)?是?(?:这么|这样)(?:规定|写|定|说|要求)|" + _DOC_REFERENCE.pattern)
 
 
 _TASKS_OF_UNIT = re.compile(r"(?:哪些|哪项|哪几项|哪个|什么|哪一项)[^，,。？?]{0,6}?(?:任务|工作|事项?|事情)(?:里|中)?"
@@ -262,7 +266,7 @@ def _topic_words(qn: str, snap) -> tuple[str, ...]:
     for a, b, _ in reversed(unit_db.matches(rest)):
         rest = rest[:a] + " " + rest[b:]
     rest = _ANAPHORA.sub(" ", rest)
-    for pattern in (cues.WHO, cues.TASKS, cues.MENTION, cues.NUMBER, cues.WHEN, cues.LIST, *cues.META.values(),
+    for pattern in (cues.WHO, cues.TASKS, cues.MENTION, cues.NUMBER, cues.WHEN, cues.LIST, cues.PENALTY_ASKED, *cues.META.values(),
                     *(cue for _, cue in _ATTRIBUTES)):
         rest = pattern.sub(" ", rest)
     # words of the dictionary or the knowledge base, not stretches the segmenter guessed (会罚)
@@ -275,7 +279,7 @@ def _topic_words(qn: str, snap) -> tuple[str, ...]:
 # Verbs and nouns that carry no topic on their own (要求什么, 怎么规定的, 要做到).
 _GENERIC_WORDS = frozenset("要求 规定 具体 情况 问题 东西 时候 事情 开始 完成 实现 达到 方面 内容 一下 这样 那样 "
                            "需要 做到 能够 可以 有关 相关 部分 地方 时间 哪一年 之前 以前 有没有 什么样 说法 一样 相同 "
-                           "两版 两个 版本 怎么样 怎么办 合法 合不合法 行不行 算不算 要是 如果 假如 万一 施行 生效 实施 执行 "
+                           "两版 两个 版本 老版 旧版 新版 原版 新法 旧法 怎么样 怎么办 合法 合不合法 行不行 算不算 要是 如果 假如 万一 施行 生效 实施 执行 "
                            "通过 出台 发布 印发 结束 截止 到期 打算 计划 目标 期限 数量 不能 能够 最大 最小 最长 最短 "
                            "身上 上面 里面 当中 之中 这块 那块".split())
 

@@ -249,8 +249,10 @@ def _respective_things(qn: str) -> list[str]:
 
 
 def _announces(sentence: str, q_tokens: list[str]) -> bool:
-    """The sentence announces a list of what the question asks for (下列基本条件：, 下列权利：)."""
-    m = re.search(r"(?:下列|以下|如下)([^，,。；;：:]{1,10})[:：]", sentence)
+    """The sentence announces a list of what the question asks for (下列基本条件：, 下列权利：), or
+    divides the thing asked about (职业学校教育分为…、…)."""
+    m = re.search(r"(?:下列|以下|如下)([^，,。；;：:]{1,10})[:：]", sentence) or re.search(
+        r"([^，,。；;：:]{2,12})(?:分为|分成|划分为)[^，,。；;]+、", sentence)
     return bool(m) and any(t in q_tokens for t in tokens(m[1]) if len(t) > 1)
 
 
