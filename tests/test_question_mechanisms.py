@@ -768,3 +768,32 @@ def test_the_speakers_unit_called_by_the_end_of_its_name(multi_kb):
 def test_asking_into_how_many_parts_a_thing_divides_is_answered_by_the_division(multi_kb):
     ans = multi_kb.ask("现在的职业学校教育分几个层次？")
     assert "分为中等职业学校教育、高等职业学校教育" in ans.answer
+
+
+@pytest.mark.parametrize("told", ["我们几个股东", "好几年", "十几个人", "几十家企业"])
+def test_a_rough_count_in_the_story_asks_no_number(told):
+    from kb.answer import cues
+    assert not cues.NUMBER.search(told) and not cues.ASKING.search(told)
+
+
+@pytest.mark.parametrize("question", ["我们几个朋友想办一所职业学校，按职业教育法要满足哪些条件？",
+                                      "好几家企业想合办职业学校，职业教育法规定要具备什么条件"])
+def test_a_story_with_a_rough_count_is_answered_by_the_rule_asked(multi_kb, question):
+    assert cited(multi_kb.ask(question))[0][0] == "职业教育法(2022-04-20)"
+
+
+@pytest.mark.parametrize("question", ["民办学校要是倒闭了，财产怎么清偿？", "民办学校关门了，剩下的财产先还谁？"])
+def test_a_school_closing_in_everyday_words_finds_the_liquidation_rule(multi_kb, question):
+    assert cited(multi_kb.ask(question))[0] == ("民办教育促进法(2018-12-29)", "第八章第五十九条")
+
+
+def test_zhigao_is_a_vocational_high_school(multi_kb):
+    assert cited(multi_kb.ask("在职高当专业课老师，教师资格要什么学历？"))[0] == ("教师法(2009-08-27)", "第三章第十一条")
+
+
+@pytest.mark.parametrize("question,said", [("方案页面上的索引号是多少", "115323000151673132-/2024-0614001"),
+                                           ("这个文件的公开目录是什么", "政府文件"),
+                                           ("方案的主题词是什么", "为空")])
+def test_a_labelled_fact_of_the_documents_page_is_read_from_its_label(multi_kb, question, said):
+    ans = multi_kb.ask(question)
+    assert ans.kind == "meta" and said in ans.answer and cited(ans)[0] == (PLAN, "文件信息")

@@ -184,9 +184,9 @@ _ATTRIBUTES = (
 )
 # The measure a figure must have, by the noun asked about when the question names no measure word
 _MEASURE_NOUNS = (
-    ("money", re.compile(r"(?:多少|(?<!哪)几)[^，。？?]{0,4}(?:钱|资金|经费|工资|费用?|补助|补贴|奖励|奖金)|(工资|薪水|薪资|报酬|[\u4e00-\u9fff]{0,3}费用?|资金|钱|补贴|补助|奖励|罚款|奖金|津贴|加班费|拨款)[^，。？?]{0,6}"
-                          r"(多少|(?<!哪)几|怎么算|如何计算|怎么计算|怎么给|怎么发|按什么|什么标准)")),
-    ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|(?<!哪)几)(?!个?(年|月|天|小时|岁|%))")),
+    ("money", re.compile(r"(?:多少|" + cues.ASKED_JI + r")[^，。？?]{0,4}(?:钱|资金|经费|工资|费用?|补助|补贴|奖励|奖金)|(工资|薪水|薪资|报酬|[\u4e00-\u9fff]{0,3}费用?|资金|钱|补贴|补助|奖励|罚款|奖金|津贴|加班费|拨款)[^，。？?]{0,6}"
+                          r"(多少|" + cues.ASKED_JI + r"|怎么算|如何计算|怎么计算|怎么给|怎么发|按什么|什么标准)")),
+    ("people", re.compile(r"(人数|学生|教师|老师|职工|员工|人员|名额)[^，。？?]{0,6}(多少|" + cues.ASKED_JI + r")(?!个?(年|月|天|小时|岁|%))")),
 )
 # 这部法, 该条例: the document of the question before
 # (这个文件 is said of the plan, as 这个方案 is: not here)
@@ -249,7 +249,7 @@ def asked_unit(qn: str) -> str:
     "" when unspecified."""
     if re.search(r"人数(是|有)?多少|多少人数", qn):
         return "人"             # 招生人数是多少: a count of people
-    m = re.search(r"(?:多少|(?<!哪)几)\s*(万|千|亿)?\s*(?:个(?=人|月|小时|学时|课时|星期))?\s*"
+    m = re.search(r"(?:多少|" + cues.ASKED_JI + r")\s*(万|千|亿)?\s*(?:个(?=人|月|小时|学时|课时|星期))?\s*"
                   r"(人次|人|个|所|项|家|名|元|钱|年|天|日|学时|课时|小时|次|周|月|岁|倍)", qn)
     if m:
         return "元" if m[2] == "钱" else m[2]
@@ -465,7 +465,7 @@ def _asked_names(qn: str) -> tuple[str, ...]:
 
 
 
-_FIGURE = re.compile(r"([^，,。；;？?！!]*?)(?:多少|(?<!哪)几)(?:小时|学时|课时|人次|星期|[个项所家名位条种次万千人元年月天日周岁倍])*"
+_FIGURE = re.compile(r"([^，,。；;？?！!]*?)(?:多少|" + cues.ASKED_JI + r")(?:小时|学时|课时|人次|星期|[个项所家名位条种次万千人元年月天日周岁倍])*"
                      r"([^，,。；;？?！!]*)")
 
 
@@ -600,7 +600,7 @@ def _complete(q: Question, earlier: Question, snap) -> Question:
     return completed
 
 
-_ASKED_AMOUNT = re.compile(r"多少|(?<!哪)几(?:个|所|项|家|万|成|名|人|天|日|年|次|小时|周|月|岁|倍|元|学时|课时)|多大")
+_ASKED_AMOUNT = re.compile(r"多少|" + cues.ASKED_JI + r"(?:个|所|项|家|万|成|名|人|天|日|年|次|小时|周|月|岁|倍|元|学时|课时)|多大")
 
 
 def _topic_text(q: Question) -> str:

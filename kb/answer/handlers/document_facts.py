@@ -99,6 +99,17 @@ def _document_fact(ctx: AnswerContext, question: Question, field: str, doc: Docu
         value = _PUBLICITY.search(clause.text)[0]
         n = ctx.cite(clause, 1.0, value)
         return ctx.result(q, f"《{doc.title}》：{value.strip('（）()')}[{n}]。", "meta")
+    if field == "page_field":
+        label = cues.META["page_field"].search(question.normalized)[0]
+        field_text = re.compile(rf"{label}\s*[:：][ \t]*([^|｜\n]*?)\s*(?=[|｜\n]|$)")
+        clause = ctx.first_clause(doc.doc_id, lambda c: field_text.search(c.text))
+        if clause is None:
+            return None
+        value = field_text.search(clause.text)[1]
+        n = ctx.cite(clause, 1.0, f"{label}:{value}")
+        if not value:   # the page has the field, left blank: that is the answer
+            return ctx.result(q, f"《{doc.title}》页面上的{label}一栏为空，未填写[{n}]。", "meta")
+        return ctx.result(q, f"《{doc.title}》的{label}是{value}[{n}]。", "meta")
     if field == "doc_number" and doc.doc_number:
         value = doc.doc_number
         text = f"《{doc.title}》的文号是{value}"
