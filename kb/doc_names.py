@@ -17,7 +17,7 @@ from kb.tokenize import STOPWORDS, dictionary_words
 _ENDINGS = ("实施办法", "条例", "办法", "法")
 # words ending in 法 that are not names of laws
 _NOT_NAMES = frozenset("办法 方法 说法 做法 看法 想法 合法 非法 违法 依法 立法 执法 守法 用法 写法 算法 司法 "
-                       "手法 疗法 无法 设法 没法 有法 大法 宪法".split())
+                       "手法 疗法 无法 设法 没法 有法 大法 宪法 犯法 不法 枉法 玩法 加法 减法".split())
 _VERSION = re.compile(r"^(新|旧|老|原|现行|最新|修订后的?|修订前的?|修改后的?|修改前的?)")
 # 这部法, 该条例, 上述办法: a reference to a document named before, not a name
 _REFERENCE = re.compile(r"^(这|那|该|此|本|上述|前述)(部|个|项|条|份|本)?")

@@ -797,3 +797,16 @@ def test_zhigao_is_a_vocational_high_school(multi_kb):
 def test_a_labelled_fact_of_the_documents_page_is_read_from_its_label(multi_kb, question, said):
     ans = multi_kb.ask(question)
     assert ans.kind == "meta" and said in ans.answer and cited(ans)[0] == (PLAN, "文件信息")
+
+
+@pytest.mark.parametrize("question", ["招十五岁的孩子打工犯法吗？", "老板让小孩加班犯法不"])
+def test_a_word_ending_in_fa_that_is_no_law_is_not_taken_for_a_missing_document(multi_kb, question):
+    from kb.doc_names import names_in
+    assert not any(n.endswith("犯法") for n in names_in(question))
+    assert "知识库中没有《" not in multi_kb.ask(question).answer
+
+
+@pytest.mark.parametrize("question", ["村里有人招十五岁的孩子进厂打工，会怎么处理",
+                                      "有厂子招十五岁的孩子打工，这犯法吗？会怎么处理"])
+def test_hiring_a_child_in_everyday_words_finds_the_rule_and_its_penalty(multi_kb, question):
+    assert ("劳动法(2018-12-29)", "第十二章第九十四条") in cited(multi_kb.ask(question))
