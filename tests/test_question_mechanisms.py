@@ -810,3 +810,16 @@ def test_a_word_ending_in_fa_that_is_no_law_is_not_taken_for_a_missing_document(
                                       "有厂子招十五岁的孩子打工，这犯法吗？会怎么处理"])
 def test_hiring_a_child_in_everyday_words_finds_the_rule_and_its_penalty(multi_kb, question):
     assert ("劳动法(2018-12-29)", "第十二章第九十四条") in cited(multi_kb.ask(question))
+
+
+@pytest.mark.parametrize("question,measure", [("经费里一线职工要占多少？", "%"), ("每年培训10万人次里面，农村劳动力占多少？", "人次"),
+                                              ("学生占了多大", "%")])
+def test_a_part_of_a_whole_is_counted_as_the_whole_or_as_a_share(question, measure):
+    from kb.answer.question import asked_unit
+    assert asked_unit(question) == measure
+
+
+def test_a_later_part_answered_by_what_an_earlier_part_quoted_is_not_repeated(multi_kb):
+    ans = multi_kb.ask("上海的企业职业教育培训经费按工资总额提多少？效益好的企业可以提多少？一线职工要占多少？")
+    assert ans.answer.count("百分之二点五") == 1 and "百分之六十" in ans.answer
+    assert "没有相关规定" not in ans.answer

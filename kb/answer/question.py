@@ -255,6 +255,11 @@ def asked_unit(qn: str) -> str:
         return "元" if m[2] == "钱" else m[2]
     if re.search(r"比例|百分|占比|比重|几成", qn):
         return "%"
+    if re.search(r"占(?:了|到)?(?:多少|多大)", qn):
+        # a part of a whole: counted as the whole is when the question counts it (10万人次里面
+        # 农村劳动力占多少 -> 人次), else a share (经费里一线职工要占多少 -> %), never a head count
+        whole = re.search(r"[\d０-９一二三四五六七八九十两百千万]\s*(?:万|千|亿)?\s*(人次|人|个|所|项|家|名|元)", to_halfwidth(qn))
+        return whole[1] if whole else "%"
     return next((measure for measure, cue in _MEASURE_NOUNS if cue.search(qn)), "")
 
 

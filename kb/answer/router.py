@@ -3,6 +3,7 @@ first that matches and answers wins, and free text answers the rest. A message a
 things is answered part by part."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -128,6 +129,8 @@ class Answerer:
             unsupported = sub.abstained and sub.answer == ABSTAIN_TEXT
             if sub.abstained:
                 unanswered.append(part.normalized)
+            elif _said_in(sub.answer, texts):
+                continue          # an earlier part's answer already says it (its clause was quoted there)
             elif len(ctx.cited) > before or sub.answer not in texts:
                 texts.append(sub.answer)
                 units += [u for u in sub.responsible_units if u not in units]
@@ -136,3 +139,13 @@ class Answerer:
             return ctx.abstain(q.text)
         text = "\n".join(texts) + "".join(f"\n关于“{p}”，文件中没有相关规定。" for p in unanswered)
         return ctx.result(q.text, text, kinds[0], units)
+
+
+_CITATION_MARK = re.compile(r"\[\d+\]")
+_SOURCE = re.compile(r"^《[^》]+》[^：:。]{0,16}规定[：:]")
+
+
+def _said_in(answer: str, earlier: list[str]) -> bool:
+    """The answer's text, without its source and citation marks, stands in an earlier answer."""
+    body = _SOURCE.sub("", _CITATION_MARK.sub("", answer)).strip().rstrip("。")
+    return len(body) >= 8 and any(body in _CITATION_MARK.sub("", text) for text in earlier)
